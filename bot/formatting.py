@@ -1,0 +1,51 @@
+"""How dates, times and zones are shown to people (babel for the locale's own conventions)."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_time, get_day_names
+
+DEFAULT_LOCALE = "en"
+
+
+def locale_for(language_code: str | None) -> str:
+    if not language_code:
+        return DEFAULT_LOCALE
+    try:
+        return str(Locale.parse(language_code.replace("-", "_")))
+    except (ValueError, UnknownLocaleError):
+        return DEFAULT_LOCALE
+
+
+def show_time(value: time, locale: str = DEFAULT_LOCALE) -> str:
+    # CLDR puts a narrow no-break space before AM/PM; a plain space reads the same everywhere
+    # and keeps texts searchable.
+    return format_time(value, format="short", locale=locale).replace("\u202f", " ")
+
+
+def show_weekday(weekday: int, locale: str = DEFAULT_LOCALE) -> str:
+    """Monday is 0, as in ``datetime.weekday``."""
+    return str(get_day_names("wide", locale=locale)[weekday])
+
+
+def zone_label(zone: str) -> str:
+    """'Europe/Berlin' -> 'Berlin'; 'Etc/GMT-2' -> 'UTC+2' (Etc names invert the sign)."""
+    if zone.startswith("Etc/GMT") and len(zone) > 7:
+        sign = "+" if zone[7] == "-" else "-"
+        return f"UTC{sign}{zone[8:]}"
+    if zone in {"UTC", "Etc/UTC", "Etc/GMT"}:
+        return "UTC"
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def local_now(zone: str, now: datetime) -> time:
+    return now.astimezone(ZoneInfo(zone)).time().replace(second=0, microsecond=0)
+
+
+def escape(text: str) -> str:
+    """A person's own words, made safe to send inside an HTML-formatted message."""
+    return html.escape(text, quote=False)

@@ -1,0 +1,118 @@
+"""python-telegram-bot persistence kept in Kindling's own SQLite database.
+
+Conversation states and per-person drafts (``user_data``) are stored through the repository, so
+a conversation half-way through survives a restart, and ``/delete`` can erase them with
+everything else. Values are stored as JSON: drafts hold only plain values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
+
+from storage.repository import Repository
+
+USER_DATA = "user_data"
+CHAT_DATA = "chat_data"
+
+
+def _encode_key(key: ConversationKey) -> str:
+    return json.dumps(list(key))
+
+
+def _decode_key(text: str) -> ConversationKey:
+    return tuple(json.loads(text))
+
+
+class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
+    def __init__(self, repository: Repository, update_interval: float = 0.5) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=True, user_data=True, callback_data=False
+            ),
+            update_interval=update_interval,
+        )
+        self.repository = repository
+        self._conversations: dict[str, ConversationDict] = {}
+
+    async def _load(self, kind: str) -> dict[int, dict[str, Any]]:
+        stored = await self.repository.load_blobs(kind)
+        return defaultdict(dict, {key: json.loads(data) for key, data in stored.items()})
+
+    async def get_user_data(self) -> dict[int, dict[str, Any]]:
+        return await self._load(USER_DATA)
+
+    async def get_chat_data(self) -> dict[int, dict[str, Any]]:
+        return await self._load(CHAT_DATA)
+
+    async def get_bot_data(self) -> dict[str, Any]:
+        return {}
+
+    async def get_callback_data(self) -> CDCData | None:
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        stored = await self.repository.load_conversations(name)
+        conversations = {_decode_key(key): json.loads(state) for key, (_, state) in stored.items()}
+        self._conversations[name] = dict(conversations)
+        return conversations
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        known = self._conversations.setdefault(name, {})
+        if known.get(key) == new_state:
+            return
+        chat_id = int(key[0]) if key and isinstance(key[0], int) else None
+        if new_state is None:
+            known.pop(key, None)
+            await self.repository.save_conversation(name, _encode_key(key), chat_id, None)
+        else:
+            known[key] = new_state
+            await self.repository.save_conversation(
+                name, _encode_key(key), chat_id, json.dumps(new_state)
+            )
+
+    async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
+        await self.repository.save_blob(
+            USER_DATA, user_id, json.dumps(data, default=str) if data else None
+        )
+
+    async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
+        await self.repository.save_blob(
+            CHAT_DATA, chat_id, json.dumps(data, default=str) if data else None
+        )
+
+    async def update_bot_data(self, data: dict[str, Any]) -> None:
+        return None
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        return None
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        await self.repository.save_blob(CHAT_DATA, chat_id, None)
+
+    async def drop_user_data(self, user_id: int) -> None:
+        await self.repository.save_blob(USER_DATA, user_id, None)
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
+        return None
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: dict[str, Any]) -> None:
+        return None
+
+    async def flush(self) -> None:
+        return None
+
+    def forget_chat(self, chat_id: int) -> None:
+        """Drop cached conversation states of a chat whose rows were erased."""
+        for conversations in self._conversations.values():
+            for key in [k for k in conversations if k and k[0] == chat_id]:
+                del conversations[key]

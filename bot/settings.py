@@ -1,0 +1,91 @@
+"""Operator settings, read from the environment and an optional ``.env`` file.
+
+A missing or malformed value stops start-up with one line that names the variable and how to fix
+it; the token is a ``SecretStr`` so it never appears in a repr, a log line or an error.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+# What to tell the operator for each setting that fails validation.
+FIXES: dict[str, str] = {
+    "TELEGRAM_BOT_TOKEN": "set it to the token BotFather gave you, shaped like 123456:ABC-def",
+    "TELEGRAM_API_BASE_URL": "set it to a URL such as https://api.telegram.org/bot",
+    "DATABASE_PATH": "set it to a file path such as kindling.db",
+    "LOG_LEVEL": "set it to one of DEBUG, INFO, WARNING, ERROR",
+    "TELEGRAM_RATE_LIMIT": "set it to a number of messages per second, such as 30",
+    "TICK_SECONDS": "set it to a number of seconds between 1 and 60, such as 30",
+    "ENCRYPTION_KEY": "run `python -m bot keygen` and paste the key it prints",
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_bot_token: SecretStr
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    database_path: Path = Path("kindling.db")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    telegram_rate_limit: float = Field(default=30.0, gt=0, le=1000)
+    tick_seconds: float = Field(default=30.0, gt=0, le=60)
+    # How often python-telegram-bot writes conversation state to SQLite: short, so a restart
+    # loses at most this much of a half-finished conversation.
+    persistence_interval: float = Field(default=0.5, gt=0, le=60)
+    encryption_key: SecretStr | None = None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN_SHAPE.match(value.get_secret_value().strip()):
+            raise ValueError("malformed token")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _url_shape(cls, value: str) -> str:
+        value = value.strip()
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("not an http(s) URL")
+        return value
+
+    @field_validator("encryption_key", mode="before")
+    @classmethod
+    def _blank_key_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+
+class SettingsError(Exception):
+    """One operator-facing line about a bad setting (never containing its value)."""
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """Turn pydantic's report into one line naming the variable and the fix, without values."""
+    first = error.errors()[0]
+    field = str(first["loc"][0]).upper() if first.get("loc") else "a setting"
+    problem = "is missing" if first.get("type") == "missing" else "is not valid"
+    fix = FIXES.get(field, "check its value")
+    return f"{field} {problem}: {fix}."
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(describe_validation_error(error)) from None

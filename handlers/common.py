@@ -1,0 +1,141 @@
+"""Handlers that frame every conversation: the private-chat gate, /help, /cancel outside a flow,
+the catch-alls for anything no flow took, and the error handler."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.services import services
+
+log = logging.getLogger(__name__)
+
+# Handler groups, in the order an update meets them.
+GROUP_GATE = -10
+GROUP_COMMANDS = 50
+GROUP_CATCH_ALL = 100
+
+# Most people never need to be told twice; this bounds the memory a flood of groups could take.
+MAX_GROUPS_REMEMBERED = 10_000
+
+
+async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Outside private chats, say once that Kindling works only in private, store nothing."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return
+    told = services(context).groups_told
+    message = update.effective_message
+    if chat.type != ChatType.CHANNEL and message is not None and chat.id not in told:
+        if len(told) >= MAX_GROUPS_REMEMBERED:
+            told.clear()
+        told.add(chat.id)
+        await message.reply_text(services(context).ui("common.private_only"))
+    raise ApplicationHandlerStop
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every command in one short message, and the honest line about what Kindling is not."""
+    svc = services(context)
+    person = await svc.repo.get_person(update.effective_chat.id)  # type: ignore[union-attr]
+    await update.effective_message.reply_text(  # type: ignore[union-attr]
+        svc.ui("help.text", help_line=help_line(context, person.country if person else None)),
+        disable_web_page_preview=True,
+    )
+
+
+def help_line(context: ContextTypes.DEFAULT_TYPE, country: str | None) -> str:
+    """One line of crisis help for the person's country; replaced by the content library's
+    resources when they are loaded."""
+    library = getattr(services(context), "library", None)
+    if library is not None:
+        resources = library.help_for(country)
+        first = resources.lines[0] if resources.lines else None
+        parts = [f"emergency {resources.emergency}"]
+        if first is not None:
+            parts.insert(0, f"{first.name}, {first.contact}")
+        return "; ".join(parts) + "."
+    return "your local emergency number, or findahelpline.com for a free line in your country."
+
+
+async def nothing_to_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/cancel when no flow is running."""
+    await update.effective_message.reply_text(  # type: ignore[union-attr]
+        services(context).ui("common.nothing_to_cancel")
+    )
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command nobody handles: point to /help."""
+    await update.effective_message.reply_text(  # type: ignore[union-attr]
+        services(context).ui("common.unknown_command")
+    )
+
+
+async def stray_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A message outside any flow: a gentle pointer, never silence."""
+    await update.effective_message.reply_text(  # type: ignore[union-attr]
+        services(context).ui("common.stray_message")
+    )
+
+
+async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button no flow is waiting for (old, pressed twice, or forged): answer, change nothing."""
+    await update.callback_query.answer(  # type: ignore[union-attr]
+        services(context).ui("common.expired_button")
+    )
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log what broke (type and update id only, never text) and apologise instead of silence."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error(
+        "error type=%s update_id=%s",
+        type(error).__name__,
+        update_id,
+        exc_info=(type(error), error, error.__traceback__) if error else None,
+    )
+    if isinstance(update, Update) and update.effective_chat is not None:
+        if update.effective_chat.type != ChatType.PRIVATE:
+            return
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            await context.bot.send_message(
+                update.effective_chat.id, services(context).ui("common.error_apology")
+            )
+        except Exception as exc:  # the apology itself failing must not loop back here
+            log.warning("apology not sent type=%s", type(exc).__name__)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(TypeHandler(Update, private_only), group=GROUP_GATE)
+    application.add_handlers(
+        [
+            CommandHandler("help", help_command),
+            CommandHandler("cancel", nothing_to_cancel),
+        ],
+        group=GROUP_COMMANDS,
+    )
+    application.add_handlers(
+        [
+            MessageHandler(filters.COMMAND, unknown_command),
+            CallbackQueryHandler(expired_button),
+            MessageHandler(filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED, stray_message),
+        ],
+        group=GROUP_CATCH_ALL,
+    )
+    application.add_error_handler(on_error)

@@ -1,0 +1,78 @@
+"""The shape every multi-step conversation shares.
+
+Each flow lives in its own handler group. Any other command in the middle of a flow ends it
+quietly so that the command can do what was asked in its own group (nobody is trapped);
+everything else a flow handles stops there, so the catch-all replies never fire on top of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    BaseHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.services import services
+
+# An unfinished flow is forgotten after this long, without another word to the person.
+IDLE_TIMEOUT_SECONDS = 30 * 60
+
+END = ConversationHandler.END
+
+
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Leave the flow and say so in one line."""
+    context.user_data.pop("draft", None)  # type: ignore[union-attr]
+    if update.effective_message:
+        await update.effective_message.reply_text(services(context).ui("common.cancelled"))
+    return END
+
+
+async def leave_for_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Another command arrived: end this flow silently and let that command run."""
+    context.user_data.pop("draft", None)  # type: ignore[union-attr]
+    return END
+
+
+class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
+    def __init__(
+        self,
+        *,
+        name: str,
+        entry_points: Sequence[BaseHandler[Update, Any, Any]],
+        states: dict[object, Sequence[BaseHandler[Update, Any, Any]]],
+        fallbacks: Sequence[BaseHandler[Update, Any, Any]] = (),
+        timeout: float | None = IDLE_TIMEOUT_SECONDS,
+    ) -> None:
+        self._leave_handler = MessageHandler(filters.COMMAND, leave_for_command)
+        super().__init__(
+            entry_points=list(entry_points),
+            states={state: list(handlers) for state, handlers in states.items()},
+            fallbacks=[*fallbacks, CommandHandler("cancel", cancel), self._leave_handler],
+            name=name,
+            persistent=True,
+            allow_reentry=True,
+            conversation_timeout=timeout,
+        )
+
+    async def handle_update(  # type: ignore[override]
+        self,
+        update: Update,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        check_result: Any,
+        context: ContextTypes.DEFAULT_TYPE,
+    ) -> object:
+        result = await super().handle_update(update, application, check_result, context)
+        if check_result[2] is not self._leave_handler:
+            raise ApplicationHandlerStop
+        return result

@@ -1,0 +1,215 @@
+"""/start: a warm welcome, then the person's time zone and daily prompt time.
+
+    /start ──> welcome + "where are you?" ──(city, offset or local time)──> ZONE
+    ZONE ──(found)──> "when would you like a reflection?" ──> TIME
+    TIME ──(button or typed time, or "no prompts")──> summary, done
+
+Someone already set up gets a short welcome back and their settings, untouched. The person's
+row exists from the first /start, so nothing is lost or duplicated by starting again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.content.ui import UiTexts
+from bot.formatting import escape, local_now, locale_for, show_time, show_weekday, zone_label
+from bot.places import Ambiguous, Place, place_index
+from bot.services import services
+from handlers.flow import END, Flow
+from scheduler.plan import schedule_fields
+from scheduler.timecalc import (
+    parse_local_time,
+    parse_utc_offset,
+    zone_for_offset,
+    zone_from_local_clock,
+)
+from storage.models import Person
+
+GROUP = 1
+ZONE, TIME = range(2)
+
+PROMPT_TIMES = ("07:00", "08:00", "09:00", "12:30", "18:00", "20:00", "21:30")
+CB_TIME = "onb:time:"
+CB_NO_PROMPTS = "onb:none"
+
+
+def time_keyboard(no_prompts_label: str) -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(t, callback_data=f"{CB_TIME}{t}") for t in PROMPT_TIMES]
+    rows = [buttons[:4], buttons[4:]]
+    rows.append([InlineKeyboardButton(no_prompts_label, callback_data=CB_NO_PROMPTS)])
+    return InlineKeyboardMarkup(rows)
+
+
+def summary(person: Person, locale: str, ui: UiTexts) -> str:
+    """One line on when reflections come, for welcome-backs and /settings."""
+    if not person.time_zone:
+        return ui("onboarding.summary_no_zone")
+    zone = zone_label(person.time_zone)
+    if person.prompts_enabled and person.prompt_time:
+        return ui(
+            "onboarding.summary_with_time", time=show_time(person.prompt_time, locale), zone=zone
+        )
+    return ui("onboarding.summary_without_time", zone=zone)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Welcome; ask where the person is, or welcome them back if they are set up."""
+    svc = services(context)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    person = await svc.repo.ensure_person(chat_id, svc.clock.now())
+    if not person.active:
+        # Coming back after blocking the bot: nudges resume from now, with no backlog.
+        person = await svc.repo.update_person(
+            chat_id, active=True, **schedule_fields(replace(person, active=True), svc.clock.now())
+        )
+    message = update.effective_message
+    assert message is not None
+    locale = locale_for(update.effective_user.language_code if update.effective_user else None)
+    if person.onboarded:
+        await message.reply_text(
+            svc.ui("onboarding.welcome_back", summary=summary(person, locale, svc.ui))
+        )
+        return END
+    await message.reply_text(svc.ui("onboarding.welcome"))
+    await message.reply_text(svc.ui("onboarding.ask_zone"))
+    return ZONE
+
+
+async def receive_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Find a zone from a place name, a UTC offset, or the person's current clock."""
+    svc = services(context)
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    text = message.text
+    now = svc.clock.now()
+    zone: str | None = None
+    country: str | None = None
+    reply: str
+    found = place_index().find(text)
+    if isinstance(found, Place):
+        zone, country = found.zone, found.country_code
+        reply = svc.ui(
+            "onboarding.zone_found",
+            place=escape(found.label),
+            local_time=show_time(local_now(found.zone, now)),
+        )
+    elif isinstance(found, Ambiguous):
+        await message.reply_text(svc.ui("onboarding.zone_ambiguous", country=escape(found.country)))
+        return ZONE
+    else:
+        offset = parse_utc_offset(text)
+        clock_time = None if offset is not None else parse_local_time(text)
+        if offset is not None:
+            zone = zone_for_offset(offset.utcoffset(None), now)
+        elif clock_time is not None:
+            zone = zone_from_local_clock(clock_time, now)
+        if zone is None:
+            await message.reply_text(svc.ui("onboarding.zone_not_found"))
+            return ZONE
+        reply = svc.ui(
+            "onboarding.zone_from_clock",
+            zone=zone_label(zone),
+            local_time=show_time(local_now(zone, now)),
+        )
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    await svc.repo.update_person(chat_id, time_zone=zone, country=country)
+    await message.reply_text(reply)
+    await message.reply_text(
+        svc.ui("onboarding.ask_time"),
+        reply_markup=time_keyboard(svc.ui("onboarding.no_prompts_button")),
+    )
+    return TIME
+
+
+async def zone_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A sticker or photo where a place was asked for."""
+    await update.effective_message.reply_text(services(context).ui("onboarding.zone_text_only"))  # type: ignore[union-attr]
+    return ZONE
+
+
+async def finish(update: Update, context: ContextTypes.DEFAULT_TYPE, at: time | None) -> int:
+    svc = services(context)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    person = await svc.repo.get_person(chat_id)
+    assert person is not None
+    settled = replace(person, prompt_time=at or person.prompt_time, prompts_enabled=at is not None)
+    person = await svc.repo.update_person(
+        chat_id,
+        prompt_time=settled.prompt_time,
+        prompts_enabled=settled.prompts_enabled,
+        onboarded=True,
+        **schedule_fields(settled, svc.clock.now()),
+    )
+    locale = locale_for(update.effective_user.language_code if update.effective_user else None)
+    if at is not None and person.time_zone:
+        text = svc.ui(
+            "onboarding.done_with_time",
+            time=show_time(at, locale),
+            zone=zone_label(person.time_zone),
+            recap_day=show_weekday(person.recap_weekday, locale),
+            recap_time=show_time(person.recap_time, locale),
+        )
+    else:
+        text = svc.ui("onboarding.done_without_time")
+    await context.bot.send_message(chat_id, text)
+    return END
+
+
+async def time_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A prompt time picked from the buttons (or no prompts at all)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=None)
+    if query.data == CB_NO_PROMPTS:
+        return await finish(update, context, None)
+    return await finish(update, context, time.fromisoformat(query.data.removeprefix(CB_TIME)))
+
+
+async def typed_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A prompt time typed in words, such as 7:30 or 7.30pm."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    at = parse_local_time(message.text)
+    if at is None:
+        await message.reply_text(services(context).ui("onboarding.time_not_understood"))
+        return TIME
+    return await finish(update, context, at)
+
+
+async def time_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A sticker or photo where a time was asked for."""
+    await update.effective_message.reply_text(services(context).ui("onboarding.time_text_only"))  # type: ignore[union-attr]
+    return TIME
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
+    other = ~filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
+    flow = Flow(
+        name="onboarding",
+        entry_points=[CommandHandler("start", start)],
+        states={
+            ZONE: [MessageHandler(text, receive_zone), MessageHandler(other, zone_not_text)],
+            TIME: [
+                CallbackQueryHandler(
+                    time_button, pattern=rf"^({CB_TIME}([01]\d|2[0-3]):[0-5]\d|{CB_NO_PROMPTS})$"
+                ),
+                MessageHandler(text, typed_time),
+                MessageHandler(other, time_not_text),
+            ],
+        },
+    )
+    application.add_handler(flow, group=GROUP)

@@ -1,0 +1,160 @@
+"""The SQLite repository against a real file: people, entries, deliveries, conversation state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from storage.models import DeliveryKind, DeliveryStatus, EntryKind, NewEntry
+from storage.sqlite import SqliteRepository
+
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def repo(tmp_path: Path) -> AsyncIterator[SqliteRepository]:
+    repository = SqliteRepository(tmp_path / "kindling.db")
+    await repository.open()
+    yield repository
+    await repository.close()
+
+
+async def test_first_contact_creates_a_person_once(repo: SqliteRepository) -> None:
+    first = await repo.ensure_person(42, NOW)
+    await repo.update_person(42, time_zone="Europe/Berlin", prompt_time=time(7, 30))
+    again = await repo.ensure_person(42, NOW + timedelta(days=3))
+    assert again.first_seen == first.first_seen == NOW
+    assert again.time_zone == "Europe/Berlin"
+    assert again.prompt_time == time(7, 30)
+    assert await repo.count_people() == 1
+
+
+async def test_person_fields_round_trip(repo: SqliteRepository) -> None:
+    await repo.ensure_person(7, NOW)
+    quiet = NOW + timedelta(days=1)
+    person = await repo.update_person(
+        7,
+        time_zone="America/New_York",
+        prompt_time=time(20, 0),
+        prompt_frequency="weekdays",
+        recap_weekday=5,
+        recap_time=time(9, 15),
+        quiet_until=quiet,
+        country="US",
+        active=False,
+        onboarded=True,
+        next_prompt_at=NOW + timedelta(hours=2),
+        gentle_next=True,
+        trusted_name="Sam",
+    )
+    assert person.quiet_until == quiet and person.quiet_until.tzinfo is not None
+    assert person.is_quiet(NOW) and not person.is_quiet(quiet)
+    assert (person.recap_weekday, person.recap_time) == (5, time(9, 15))
+    assert not person.active and person.onboarded and person.gentle_next
+    with pytest.raises(ValueError, match="not a person field"):
+        await repo.update_person(7, first_seen=NOW)
+    with pytest.raises(ValueError, match="aware"):
+        await repo.update_person(7, quiet_until=datetime(2026, 1, 1))
+
+
+async def test_due_people_are_the_active_due_ones_oldest_first(repo: SqliteRepository) -> None:
+    for chat_id, minutes, active in ((1, -5, True), (2, -30, True), (3, 10, True), (4, -60, False)):
+        await repo.ensure_person(chat_id, NOW)
+        await repo.update_person(
+            chat_id, next_prompt_at=NOW + timedelta(minutes=minutes), active=active
+        )
+    due = await repo.due_people(DeliveryKind.PROMPT, NOW, limit=10)
+    assert [p.chat_id for p in due] == [2, 1]
+    assert [p.chat_id for p in await repo.due_people(DeliveryKind.PROMPT, NOW, limit=1)] == [2]
+    assert await repo.due_people(DeliveryKind.RECAP, NOW, limit=10) == []
+
+
+async def test_due_query_uses_the_partial_index(repo: SqliteRepository) -> None:
+    async with repo.db.execute(
+        "EXPLAIN QUERY PLAN SELECT chat_id FROM people WHERE active = 1 AND "
+        "next_prompt_at IS NOT NULL AND next_prompt_at <= ? ORDER BY next_prompt_at LIMIT 10",
+        (0,),
+    ) as cursor:
+        plan = " ".join(str(row[3]) for row in await cursor.fetchall())
+    assert "people_prompt_due" in plan
+
+
+async def test_entries_belong_to_their_author_only(repo: SqliteRepository) -> None:
+    await repo.ensure_person(1, NOW)
+    await repo.ensure_person(2, NOW)
+    mine = await repo.add_entry(
+        NewEntry(
+            1,
+            EntryKind.WIN,
+            NOW,
+            text="listened to Mia 💛",
+            tags=["listened"],
+            rating=4,
+            extra={"note": "a"},
+        )
+    )
+    assert mine.text == "listened to Mia 💛" and mine.tags == ["listened"] and mine.rating == 4
+    assert await repo.get_entry(1, mine.id) == mine
+    assert await repo.get_entry(2, mine.id) is None
+    assert await repo.delete_entry(2, mine.id) is False
+    assert await repo.count_entries(1) == 1
+    assert await repo.delete_entry(1, mine.id) is True
+    assert await repo.count_entries(1) == 0
+
+
+async def test_listing_pages_newest_first_and_filters(repo: SqliteRepository) -> None:
+    await repo.ensure_person(1, NOW)
+    for i in range(5):
+        kind = EntryKind.SETBACK if i % 2 else EntryKind.WIN
+        await repo.add_entry(NewEntry(1, kind, NOW + timedelta(hours=i), text=f"e{i}"))
+    page = await repo.list_entries(1, limit=2)
+    assert [e.text for e in page] == ["e4", "e3"]
+    assert [e.text for e in await repo.list_entries(1, limit=2, offset=2)] == ["e2", "e1"]
+    wins = await repo.list_entries(1, kinds=[EntryKind.WIN], newest_first=False)
+    assert [e.text for e in wins] == ["e0", "e2", "e4"]
+    window = await repo.list_entries(
+        1, since=NOW + timedelta(hours=1), until=NOW + timedelta(hours=3)
+    )
+    assert [e.text for e in window] == ["e2", "e1"]
+
+
+async def test_a_delivery_can_be_claimed_only_once(repo: SqliteRepository) -> None:
+    await repo.ensure_person(1, NOW)
+    assert await repo.claim_delivery(1, DeliveryKind.PROMPT, "2026-11-25", NOW, "p1")
+    assert not await repo.claim_delivery(1, DeliveryKind.PROMPT, "2026-11-25", NOW, "p2")
+    assert await repo.claim_delivery(1, DeliveryKind.RECAP, "2026-11-25", NOW)
+    await repo.finish_delivery(
+        1, DeliveryKind.PROMPT, "2026-11-25", DeliveryStatus.SENT, NOW, message_id=9
+    )
+    sent = await repo.get_delivery(1, DeliveryKind.PROMPT, "2026-11-25")
+    assert sent is not None
+    assert (sent.status, sent.message_id, sent.prompt_id) == (DeliveryStatus.SENT, 9, "p1")
+    assert len(await repo.list_deliveries(1)) == 2
+
+
+async def test_conversation_state_and_blobs(repo: SqliteRepository) -> None:
+    await repo.save_conversation("win", "[1, 1]", 1, "2")
+    await repo.save_conversation("win", "[2, 2]", 2, "1")
+    await repo.save_conversation("win", "[2, 2]", 2, None)
+    assert await repo.load_conversations("win") == {"[1, 1]": (1, "2")}
+    await repo.save_blob("user_data", 1, '{"draft": {"text": "x"}}')
+    assert await repo.load_blobs("user_data") == {1: '{"draft": {"text": "x"}}'}
+
+
+async def test_deleting_a_person_erases_every_row_about_them(repo: SqliteRepository) -> None:
+    for chat_id in (1, 2):
+        await repo.ensure_person(chat_id, NOW)
+        await repo.add_entry(NewEntry(chat_id, EntryKind.WIN, NOW, text=f"marker-{chat_id}"))
+        await repo.claim_delivery(chat_id, DeliveryKind.PROMPT, "2026-11-25", NOW)
+        await repo.save_conversation("win", f"[{chat_id}, {chat_id}]", chat_id, "1")
+        await repo.save_blob("user_data", chat_id, "{}")
+    await repo.delete_person(1)
+    assert await repo.get_person(1) is None
+    assert await repo.count_entries(1) == 0
+    assert await repo.list_deliveries(1) == []
+    assert list(await repo.load_conversations("win")) == ["[2, 2]"]
+    assert list(await repo.load_blobs("user_data")) == [2]
+    assert await repo.count_entries(2) == 1
