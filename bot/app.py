@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bot.clock import Clock, SystemClock
+from bot.content.library import load_library
 from bot.content.ui import load_ui
 from bot.persistence import SqlitePersistence
 from bot.services import Services
@@ -84,7 +85,11 @@ def build_application(
     application = builder.build()
     assert isinstance(application, KindlingApplication)
     application.services = Services(
-        settings=settings, repo=repo, clock=clock or SystemClock(), ui=load_ui()
+        settings=settings,
+        repo=repo,
+        clock=clock or SystemClock(),
+        ui=load_ui(),
+        library=load_library(),
     )
     register_handlers(application)
     return application

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 from telegram.ext import CallbackContext
 
 from bot.clock import Clock
+from bot.content.library import Library
 from bot.content.ui import UiTexts
 from bot.settings import Settings
 from storage.repository import Repository
@@ -23,6 +24,7 @@ class Services:
     repo: Repository
     clock: Clock
     ui: UiTexts
+    library: Library
     rng: random.Random = field(default_factory=random.Random)
     # Group chats already told that Kindling works only in private (kept in memory only, so
     # nothing about a group is ever stored).

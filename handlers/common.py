@@ -57,17 +57,11 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 def help_line(context: ContextTypes.DEFAULT_TYPE, country: str | None) -> str:
-    """One line of crisis help for the person's country; replaced by the content library's
-    resources when they are loaded."""
-    library = getattr(services(context), "library", None)
-    if library is not None:
-        resources = library.help_for(country)
-        first = resources.lines[0] if resources.lines else None
-        parts = [f"emergency {resources.emergency}"]
-        if first is not None:
-            parts.insert(0, f"{first.name}, {first.contact}")
-        return "; ".join(parts) + "."
-    return "your local emergency number, or findahelpline.com for a free line in your country."
+    """One line of crisis help for the person's country, from the content library."""
+    resources = services(context).library.help_for(country)
+    parts = [f"{line.name}, {line.contact}" for line in resources.lines[:1]]
+    parts.append(f"emergency {resources.emergency}")
+    return "; ".join(parts) + "."
 
 
 async def nothing_to_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

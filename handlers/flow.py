@@ -65,6 +65,21 @@ class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
             conversation_timeout=timeout,
         )
 
+    def active_state(self, chat_id: int, user_id: int) -> object | None:
+        """The state this flow is in for that person, or None when they are not in it."""
+        return self._conversations.get((chat_id, user_id))
+
+    def end_for(self, chat_id: int, user_id: int) -> bool:
+        """End this flow for one person from outside it (a crisis message, /delete).
+
+        Goes through the conversation's tracking dict so persistence records the end too.
+        """
+        key = (chat_id, user_id)
+        if key not in self._conversations:
+            return False
+        self._update_state(END, key)
+        return True
+
     async def handle_update(  # type: ignore[override]
         self,
         update: Update,
@@ -76,3 +91,20 @@ class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
         if check_result[2] is not self._leave_handler:
             raise ApplicationHandlerStop
         return result
+
+
+def flows(application: Application[Any, Any, Any, Any, Any, Any]) -> list[Flow]:
+    """Every registered flow, in handler-group order."""
+    return [
+        handler
+        for group in sorted(application.handlers)
+        for handler in application.handlers[group]
+        if isinstance(handler, Flow)
+    ]
+
+
+def end_all_flows(
+    application: Application[Any, Any, Any, Any, Any, Any], chat_id: int, user_id: int
+) -> list[str]:
+    """End every flow the person is in; returns the names of the flows that were ended."""
+    return [flow.name for flow in flows(application) if flow.end_for(chat_id, user_id)]  # type: ignore[misc]

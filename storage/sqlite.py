@@ -256,7 +256,8 @@ class SqliteRepository(Repository):
         async with (
             self._lock,
             self.db.execute(
-                "INSERT INTO entries (chat_id, kind, text, tags, rating, prompt_id, extra, created_at) "
+                "INSERT INTO entries "
+                "(chat_id, kind, text, tags, rating, prompt_id, extra, created_at) "
                 f"VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_ENTRY_COLUMNS}",
                 (
                     entry.chat_id,

@@ -1,4 +1,5 @@
-"""Loads ``ui.toml``: the short interface texts, looked up by dotted key."""
+"""Loads the short interface texts (``ui.toml`` and one ``ui_<feature>.toml`` per feature),
+looked up by dotted key such as ``onboarding.welcome``."""
 
 from __future__ import annotations
 
@@ -7,22 +8,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-UI_FILE = Path(__file__).with_name("ui.toml")
+CONTENT_DIR = Path(__file__).parent
 
 
 class UiTextError(Exception):
     """A ui.toml problem, named precisely for whoever edits the file."""
 
 
-def _flatten(prefix: str, table: dict[str, Any], into: dict[str, str]) -> None:
+def _flatten(file: str, prefix: str, table: dict[str, Any], into: dict[str, str]) -> None:
     for key, value in table.items():
         name = f"{prefix}.{key}" if prefix else key
         if isinstance(value, dict):
-            _flatten(name, value, into)
-        elif isinstance(value, str):
-            into[name] = value.strip()
+            _flatten(file, name, value, into)
+        elif not isinstance(value, str) or not value.strip():
+            raise UiTextError(f"{file}: {name} should be a non-empty text")
+        elif name in into:
+            raise UiTextError(f"{file}: {name} is also defined in another ui file")
         else:
-            raise UiTextError(f"{UI_FILE.name}: {name} should be text")
+            into[name] = value.strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,15 +36,16 @@ class UiTexts:
         try:
             template = self.texts[key]
         except KeyError:
-            raise UiTextError(f"{UI_FILE.name} has no text {key!r}") from None
+            raise UiTextError(f"no ui text {key!r}") from None
         return template.format(**values) if values else template
 
 
-def load_ui(path: Path = UI_FILE) -> UiTexts:
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise UiTextError(f"{path.name}: {exc}") from exc
+def load_ui(directory: Path = CONTENT_DIR) -> UiTexts:
     texts: dict[str, str] = {}
-    _flatten("", data, texts)
+    for path in sorted(directory.glob("ui*.toml")):
+        try:
+            data = tomllib.loads(path.read_text("utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise UiTextError(f"{path.name}: {exc}") from exc
+        _flatten(path.name, "", data, texts)
     return UiTexts(texts)

@@ -77,9 +77,12 @@ async def test_unknown_place_falls_back_to_offset_or_clock(
     person = await bot.services.repo.get_person(1003)
     assert person is not None and person.onboarded
     assert person.prompts_enabled is False and person.next_prompt_at is None
-    assert datetime(2026, 11, 25, 9, 0, tzinfo=UTC).astimezone(
-        __import__("zoneinfo").ZoneInfo(person.time_zone)
-    ).strftime("%H:%M") == "14:30"
+    assert (
+        datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+        .astimezone(__import__("zoneinfo").ZoneInfo(person.time_zone))
+        .strftime("%H:%M")
+        == "14:30"
+    )
 
 
 async def test_start_again_keeps_everything(
@@ -125,7 +128,9 @@ async def test_cancel_and_help(emulator: BotApiEmulator, bot: KindlingApplicatio
     await lee.expect("don't know that command")
 
 
-async def test_command_menu_is_registered(emulator: BotApiEmulator, bot: KindlingApplication) -> None:
+async def test_command_menu_is_registered(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
     names = [c["command"] for c in emulator.commands]
     assert {"start", "help", "win", "pause", "cancel"} <= set(names)
 

@@ -60,7 +60,7 @@ async def test_a_database_from_a_newer_kindling_is_refused(tmp_path: Path) -> No
     with sqlite3.connect(path) as raw:
         raw.execute(f"PRAGMA user_version = {latest_version() + 1}")
     repo = SqliteRepository(path)
-    with pytest.raises(SchemaTooNewError, match="newer|only knows"):
+    with pytest.raises(SchemaTooNewError, match=r"newer|only knows"):
         await repo.open()
 
 
