@@ -138,9 +138,7 @@ async def test_command_menu_is_registered(
 async def test_groups_are_told_once_and_nothing_is_stored(
     emulator: BotApiEmulator, bot: KindlingApplication
 ) -> None:
-    group = emulator.group(-5001, "Book club") if hasattr(emulator, "group") else None
-    if group is None:
-        return
+    group = emulator.group(-5001, "Book club")
     await group.send("/start")
     await group.expect("private chats")
     await group.send("/help")
