@@ -7,6 +7,7 @@ everything else a flow handles stops there, so the catch-all replies never fire 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.services import services
 
@@ -55,15 +57,19 @@ class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
         timeout: float | None = IDLE_TIMEOUT_SECONDS,
     ) -> None:
         self._leave_handler = MessageHandler(filters.COMMAND, leave_for_command)
-        super().__init__(
-            entry_points=list(entry_points),
-            states={state: list(handlers) for state, handlers in states.items()},
-            fallbacks=[*fallbacks, CommandHandler("cancel", cancel), self._leave_handler],
-            name=name,
-            persistent=True,
-            allow_reentry=True,
-            conversation_timeout=timeout,
-        )
+        with warnings.catch_warnings():
+            # Buttons are tracked per chat on purpose (per_message=False): a flow mixes typed
+            # answers and buttons, and stale buttons are answered by the catch-all instead.
+            warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+            super().__init__(
+                entry_points=list(entry_points),
+                states={state: list(handlers) for state, handlers in states.items()},
+                fallbacks=[*fallbacks, CommandHandler("cancel", cancel), self._leave_handler],
+                name=name,
+                persistent=True,
+                allow_reentry=True,
+                conversation_timeout=timeout,
+            )
 
     def active_state(self, chat_id: int, user_id: int) -> object | None:
         """The state this flow is in for that person, or None when they are not in it."""
