@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from zoneinfo import available_timezones
@@ -123,7 +124,15 @@ class PlaceIndex:
         return self._country_names.get(code) if code else None
 
 
+_build_lock = threading.Lock()
+
+
 @functools.cache
-def place_index() -> PlaceIndex:
-    """The shared, read-only index (built on first use)."""
+def _built_index() -> PlaceIndex:
     return PlaceIndex()
+
+
+def place_index() -> PlaceIndex:
+    """The shared, read-only index, built once on first use (also from a warm-up thread)."""
+    with _build_lock:
+        return _built_index()

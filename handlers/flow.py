@@ -93,6 +93,15 @@ class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
         check_result: Any,
         context: ContextTypes.DEFAULT_TYPE,
     ) -> object:
+        if check_result[2] in self.entry_points and isinstance(update, Update):
+            # A command handled in an earlier group stops the update before a later flow sees
+            # it, so a flow that starts ends the others here; otherwise one left behind would
+            # wake up later and take a message meant for something else.
+            chat, user = update.effective_chat, update.effective_user
+            if chat is not None and user is not None:
+                for other in flows(application):
+                    if other is not self:
+                        other.end_for(chat.id, user.id)
         result = await super().handle_update(update, application, check_result, context)
         if check_result[2] is not self._leave_handler:
             raise ApplicationHandlerStop

@@ -12,6 +12,7 @@ import pytest
 from bot.app import KindlingApplication
 from bot.clock import ManualClock
 from bot.logs import QUIET_LOGGERS
+from bot.places import place_index
 from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator
 from tests.harness import make_settings, running_bot
@@ -19,6 +20,12 @@ from tests.harness import make_settings, running_bot
 # A Wednesday morning in late November, far from any daylight-saving change in either
 # hemisphere unless a test moves it there on purpose.
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _place_index_built() -> None:
+    """Build the city index once per test run, as the bot's start-up warm-up would."""
+    place_index()
 
 
 @pytest.fixture(autouse=True)

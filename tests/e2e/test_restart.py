@@ -61,7 +61,7 @@ async def test_sigkill_mid_onboarding_then_restart_continues(
         await jo.expect("Kindling", timeout=30)
         await jo.expect("where are you")
         await jo.send("Lisbon")
-        await jo.expect("Lisbon, Portugal")
+        await jo.expect("Lisbon, Portugal", timeout=30)
         question = await jo.expect("daily reflection")
         # The time question is stored (state TIME = 1), and the bot has polled again, which
         # confirms the "Lisbon" update so it is not delivered a second time.
