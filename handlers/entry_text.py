@@ -1,0 +1,182 @@
+"""Shared helpers for the daily-practice flows (/win, /setback, /reflect, prompt answers).
+
+Reading a person's free text the same way everywhere: surrounding whitespace trimmed, kept up to
+``MAX_ENTRY_CHARS`` (the person is told when it was cut), text after a command taken as the
+first answer, and a kind re-ask when a sticker, photo or voice note arrives where words were
+asked for. Plus the small chores every button step shares: closing a keyboard once it has been
+used, refusing a button whose value is not one we offered, and the per-person draft.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes, filters
+
+from bot.services import services
+from handlers.flow import flows
+
+log = logging.getLogger(__name__)
+
+# The most of one free text we keep (in characters). 2000 keeps an entry readable in /journal
+# and, with its date and label, always inside one Telegram message (4096), so an entry can be
+# shown whole before it is deleted. Longer texts are kept up to the limit and the person is told.
+MAX_ENTRY_CHARS = 2000
+
+# What a step listens to. Each starts from UpdateType.MESSAGE on purpose: an inverted filter
+# such as ~filters.TEXT alone also matches a button press (an update without a message), and
+# the step would then swallow the press, unanswered, instead of the "expired" catch-all.
+WORDS = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+NOT_WORDS = (
+    filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+)
+ANY_MESSAGE = filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+
+# Button patterns end in \Z rather than $ ($ also matches before a final newline, so forged
+# "ref:heard:yes\n" would get through) and spell digits [0-9] (\d matches any Unicode digit).
+
+# Where a flow keeps its answers between steps. Persisted as JSON: plain values only.
+DRAFT_KEY = "draft"
+# In a draft: the ids of the messages whose buttons the current step accepts (a few at most:
+# the question and any re-asks of it).
+LIVE_BUTTONS_KEY = "buttons_in"
+MAX_LIVE_MESSAGES = 5
+
+
+def clip_entry_text(raw: str) -> tuple[str, bool]:
+    """The text to keep (trimmed, at most ``MAX_ENTRY_CHARS``) and whether it was cut."""
+    text = raw.strip()
+    if len(text) <= MAX_ENTRY_CHARS:
+        return text, False
+    return text[:MAX_ENTRY_CHARS].rstrip(), True
+
+
+def text_after_command(text: str | None) -> str:
+    """What follows "/win" on the same message ("/win I waited" -> "I waited"), or ""."""
+    if not text or not text.startswith("/"):
+        return ""
+    parts = text.split(None, 1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+async def keep_text(message: Message, context: ContextTypes.DEFAULT_TYPE, raw: str) -> str:
+    """Clip a person's text to the limit, telling them when part of it could not be kept."""
+    text, cut = clip_entry_text(raw)
+    if cut:
+        await message.reply_text(services(context).ui("common.text_trimmed", limit=MAX_ENTRY_CHARS))
+    return text
+
+
+async def read_entry_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The text of the person's message, ready to keep (see ``keep_text``)."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    return await keep_text(message, context, message.text)
+
+
+async def ask_for_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker, photo or voice note where words were asked for: a kind re-ask."""
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(services(context).ui("common.not_text"))
+
+
+async def close_keyboard(query: CallbackQuery) -> None:
+    """Take the buttons off a message once one was used, so it cannot be pressed again.
+
+    Failing to edit (the message is too old, or already has no buttons) changes nothing for
+    the person, so it is logged and otherwise ignored.
+    """
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as exc:
+        log.info("keyboard not closed: %s", exc.message)
+
+
+async def send_with_buttons(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    draft: dict[str, Any],
+    text: str,
+    keyboard: InlineKeyboardMarkup,
+    *,
+    again: bool = False,
+) -> None:
+    """Ask with buttons, and remember which message carries the buttons that count now.
+
+    A step accepts a press only from those messages (see ``from_live_message``), so a button
+    left on an older message, from an earlier step or an earlier run of the flow, is refused
+    instead of answering today's question. ``again`` re-offers the same buttons in a new
+    message (after a sticker, say) while keeping the first one usable.
+    """
+    sent = await context.bot.send_message(chat_id, text, reply_markup=keyboard)
+    earlier = draft.get(LIVE_BUTTONS_KEY, []) if again else []
+    draft[LIVE_BUTTONS_KEY] = [*earlier, sent.message_id][-MAX_LIVE_MESSAGES:]
+
+
+async def close_keyboards(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, draft: dict[str, Any]
+) -> None:
+    """Take the buttons off every message the current step offered (it was answered in words)."""
+    for message_id in draft.pop(LIVE_BUTTONS_KEY, []):
+        try:
+            await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+        except BadRequest as exc:
+            log.info("keyboard not closed: %s", exc.message)
+
+
+def from_live_message(draft: dict[str, Any], query: CallbackQuery) -> bool:
+    """Whether the pressed button sits on a message this step is waiting on."""
+    message = query.message
+    return message is not None and message.message_id in draft.get(LIVE_BUTTONS_KEY, [])
+
+
+async def refuse_button(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a button whose value we never offered (forged or stale), changing nothing."""
+    await query.answer(services(context).ui("common.expired_button"))
+
+
+def leave_other_flows(update: Update, context: ContextTypes.DEFAULT_TYPE, flow: str) -> None:
+    """End every flow the person is in except ``flow``, which is starting.
+
+    A flow ends itself when a command for a *later* handler group arrives, but a command
+    handled in an *earlier* group stops the update before the flow sees it: without this, the
+    flow left behind would wake up later and take a message meant for something else.
+    """
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    for other in flows(context.application):
+        if other.name != flow:
+            other.end_for(chat.id, user.id)
+
+
+def start_draft(context: ContextTypes.DEFAULT_TYPE, flow: str, **values: Any) -> dict[str, Any]:
+    """A fresh draft for ``flow``, replacing whatever another flow left behind."""
+    draft: dict[str, Any] = {"flow": flow, **values}
+    context.user_data[DRAFT_KEY] = draft  # type: ignore[index]
+    return draft
+
+
+def get_draft(context: ContextTypes.DEFAULT_TYPE, flow: str) -> dict[str, Any] | None:
+    """The draft of ``flow``, or None when it is missing or belongs to another flow."""
+    draft = (context.user_data or {}).get(DRAFT_KEY)
+    if isinstance(draft, dict) and draft.get("flow") == flow:
+        return draft
+    return None
+
+
+def drop_draft(context: ContextTypes.DEFAULT_TYPE) -> None:
+    context.user_data.pop(DRAFT_KEY, None)  # type: ignore[union-attr]
+
+
+async def lost_track(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> None:
+    """The draft is gone (it should not be): say so plainly and offer the way back in."""
+    message = update.effective_message
+    if message is not None:
+        await context.bot.send_message(
+            message.chat_id, services(context).ui("practice.lost_track", command=command)
+        )

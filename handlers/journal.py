@@ -1,0 +1,220 @@
+"""/journal: a person's own entries, newest first, five to a page, each one deletable.
+
+    /journal ──> page 1: date (in the person's zone), kind and words of each entry,
+                 "Delete N" under each, ‹ Newer / Older › to move between pages
+    Delete N ──> the same message asks "Delete this entry?" ── Yes, delete it ──> gone, page again
+                                                            └─ Keep it ─────────> page again
+
+No conversation state: every button carries what it needs (page number, entry id), so a page
+stays usable however old it is. Entries are looked up and deleted together with the chat they
+belong to, so a forged button naming someone else's entry finds nothing, changes nothing, and
+gets a gentle answer. Deleting twice finds nothing the second time.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+)
+
+from bot.content.ui import UiTexts
+from bot.formatting import escape, locale_for
+from bot.services import Services, services
+from handlers.entry_text import drop_draft
+from handlers.flow import end_all_flows
+from storage.models import Entry, EntryKind
+
+GROUP = 5
+PAGE_SIZE = 5
+# Each entry is shown up to this many characters on a page, so five entries always fit in one
+# message; the delete confirmation shows an entry whole (entries are at most 2000 characters).
+PREVIEW_CHARS = 300
+
+CB_PAGE = "jr:page:"
+CB_DELETE = "jr:del:"
+CB_YES = "jr:yes:"
+CB_KEEP = "jr:keep:"
+PATTERN = r"^jr:(page:[0-9]{1,6}|(del|yes):[0-9]{1,18}:[0-9]{1,6}|keep:[0-9]{1,6})\Z"
+
+
+def kind_label(entry: Entry, svc: Services) -> str:
+    """The kind, and the detail the person picked: "Small win: I listened without fixing"."""
+    label = svc.ui(f"journal.kind_{entry.kind}")
+    detail: str | None = None
+    tag = entry.tags[0] if entry.tags else None
+    try:
+        if entry.kind is EntryKind.WIN and tag:
+            detail = svc.library.win_kind(tag).label
+        elif entry.kind is EntryKind.SETBACK and tag:
+            detail = svc.library.feeling(tag).label
+    except KeyError:  # a kind or feeling no longer in the library: the plain label will do
+        detail = None
+    return svc.ui("journal.kind_detail", kind=label, detail=escape(detail)) if detail else label
+
+
+def show_entry(
+    entry: Entry,
+    number: int | None,
+    zone: str,
+    locale: str,
+    svc: Services,
+    limit: int | None = PREVIEW_CHARS,
+) -> str:
+    """One entry: its number on the page (if any), local date, kind, and the person's words."""
+    local_day = entry.created_at.astimezone(ZoneInfo(zone)).date()
+    values: dict[str, object] = {
+        "date": format_date(local_day, "medium", locale=locale),
+        "kind": kind_label(entry, svc),
+    }
+    key = "journal.entry" if number is not None else "journal.single_entry"
+    if number is not None:
+        values["number"] = number
+    if not entry.text:
+        return svc.ui(f"{key}_without_text", **values)
+    text = entry.text
+    if limit is not None and len(text) > limit:
+        text = text[:limit].rstrip() + "…"
+    return svc.ui(key, text=escape(text), **values)
+
+
+async def page_view(
+    svc: Services, chat_id: int, page: int, locale: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The text and buttons of one page (clamped to the pages that exist)."""
+    total = await svc.repo.count_entries(chat_id)
+    if total == 0:
+        return svc.ui("journal.empty"), None
+    last_page = (total - 1) // PAGE_SIZE
+    page = max(0, min(page, last_page))
+    entries = await svc.repo.list_entries(chat_id, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+    person = await svc.repo.get_person(chat_id)
+    zone = (person.time_zone if person else None) or "UTC"
+    first = page * PAGE_SIZE + 1
+    lines = [
+        svc.ui("journal.header", first=first, last=first + len(entries) - 1, total=total),
+        *(show_entry(e, n, zone, locale, svc) for n, e in enumerate(entries, start=1)),
+    ]
+    deletes = [
+        InlineKeyboardButton(
+            svc.ui("journal.delete_button", number=n), callback_data=f"{CB_DELETE}{e.id}:{page}"
+        )
+        for n, e in enumerate(entries, start=1)
+    ]
+    rows = [deletes[i : i + 3] for i in range(0, len(deletes), 3)]
+    moves = []
+    if page > 0:
+        moves.append(
+            InlineKeyboardButton(
+                svc.ui("journal.newer_button"), callback_data=f"{CB_PAGE}{page - 1}"
+            )
+        )
+    if page < last_page:
+        moves.append(
+            InlineKeyboardButton(
+                svc.ui("journal.older_button"), callback_data=f"{CB_PAGE}{page + 1}"
+            )
+        )
+    if moves:
+        rows.append(moves)
+    return "\n\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def confirm_keyboard(entry_id: int, page: int, ui: UiTexts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    ui("journal.yes_delete_button"), callback_data=f"{CB_YES}{entry_id}:{page}"
+                ),
+                InlineKeyboardButton(ui("journal.keep_button"), callback_data=f"{CB_KEEP}{page}"),
+            ]
+        ]
+    )
+
+
+def person_locale(update: Update) -> str:
+    return locale_for(update.effective_user.language_code if update.effective_user else None)
+
+
+async def show_journal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/journal: the newest page (any flow the person was in ends, as for any command)."""
+    svc = services(context)
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    if end_all_flows(context.application, chat.id, user.id):
+        drop_draft(context)
+    text, keyboard = await page_view(svc, chat.id, 0, person_locale(update))
+    await update.effective_message.reply_text(text, reply_markup=keyboard)  # type: ignore[union-attr]
+    raise ApplicationHandlerStop
+
+
+async def replace_message(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard)
+    except BadRequest as exc:
+        # Pressing the page already shown changes nothing, and Telegram says so; that is fine.
+        if "not modified" not in exc.message.lower():
+            raise
+
+
+async def journal_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Move between pages, ask before deleting, delete, or keep."""
+    await press(update, context)
+    # Handled here, whatever the outcome: the catch-all for old buttons must not answer on top.
+    raise ApplicationHandlerStop
+
+
+async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    svc = services(context)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    locale = person_locale(update)
+    action, *values = query.data.split(":")[1:]
+    numbers = [int(v) for v in values]
+    if action in ("page", "keep"):
+        await query.answer()
+        await replace_message(update, *await page_view(svc, chat_id, numbers[0], locale))
+    elif action == "del":
+        entry_id, page = numbers
+        entry = await svc.repo.get_entry(chat_id, entry_id)
+        if entry is None:
+            await query.answer(svc.ui("journal.gone"))
+            return
+        await query.answer()
+        person = await svc.repo.get_person(chat_id)
+        zone = (person.time_zone if person else None) or "UTC"
+        shown = show_entry(entry, None, zone, locale, svc, limit=None)
+        await replace_message(
+            update,
+            svc.ui("journal.confirm_delete", entry=shown),
+            confirm_keyboard(entry_id, page, svc.ui),
+        )
+    else:  # "yes"
+        entry_id, page = numbers
+        if not await svc.repo.delete_entry(chat_id, entry_id):
+            await query.answer(svc.ui("journal.gone"))
+            return
+        await query.answer(svc.ui("journal.deleted"))
+        await replace_message(update, *await page_view(svc, chat_id, page, locale))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handlers(
+        [
+            CommandHandler("journal", show_journal),
+            CallbackQueryHandler(journal_button, pattern=PATTERN),
+        ],
+        group=GROUP,
+    )

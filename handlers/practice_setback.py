@@ -1,0 +1,326 @@
+"""/setback: a hard moment with someone, met with kindness instead of a verdict.
+
+    /setback ──> "what happened?" ──> TEXT          (/setback <words> takes them as the answer)
+    TEXT ──(text)──> "how did it leave you feeling?" (one button per feeling) ──> FEELING
+    FEELING ──(a feeling)──> a self-compassion break as three short messages (noticing, common
+            humanity, kindness), then "what would you say to a friend?" (or skip) ──> FRIEND
+    FRIEND ──(text or skip)──> a few small things to try next time (tap, type, or skip) ──> NEXT
+    NEXT ──(a choice, own words, or skip)──> saved as a `setback` entry; done
+
+The entry keeps the person's words, the feeling as its tag, and in ``extra`` what they would
+say to a friend and what they might try next time (None when skipped). After saving, the
+person's next daily prompt is marked to be a gentle one. There is never a score here, and
+nothing that reads as failing.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+)
+
+from bot.content.library import Library
+from bot.formatting import escape
+from bot.services import services
+from handlers.entry_text import (
+    ANY_MESSAGE,
+    NOT_WORDS,
+    WORDS,
+    ask_for_words,
+    close_keyboard,
+    close_keyboards,
+    drop_draft,
+    from_live_message,
+    get_draft,
+    keep_text,
+    leave_other_flows,
+    lost_track,
+    read_entry_text,
+    refuse_button,
+    send_with_buttons,
+    start_draft,
+    text_after_command,
+)
+from handlers.flow import END, Flow
+from storage.models import EntryKind, NewEntry
+
+GROUP = 3
+FLOW = "setback"
+TEXT, FEELING, FRIEND, NEXT = range(4)
+
+CB_FEELING = "set:feel:"
+CB_FRIEND_SKIP = "set:friend:skip"
+CB_NEXT = "set:next:"
+SKIP = "skip"
+# A hard moment asks for one small choice, not a menu: this many ideas are offered at once.
+NEXT_STEPS_OFFERED = 3
+
+
+def feeling_keyboard(library: Library) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(f.label, callback_data=f"{CB_FEELING}{f.id}") for f in library.feelings
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def next_keyboard(offered: list[int], skip_label: str) -> InlineKeyboardMarkup:
+    numbers = [
+        InlineKeyboardButton(str(number), callback_data=f"{CB_NEXT}{index}")
+        for number, index in enumerate(offered, start=1)
+    ]
+    return InlineKeyboardMarkup(
+        [numbers, [InlineKeyboardButton(skip_label, callback_data=f"{CB_NEXT}{SKIP}")]]
+    )
+
+
+def plain(content_html: str) -> str:
+    """A content-library line as plain text, for storing next to the person's own words."""
+    return html.unescape(content_html)
+
+
+async def ask_feeling(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any], *, again: bool
+) -> int:
+    """How it felt (``again``: the same buttons, after something that was not a tap)."""
+    svc = services(context)
+    await send_with_buttons(
+        context,
+        update.effective_chat.id,  # type: ignore[union-attr]
+        draft,
+        svc.ui("setback.feeling_buttons_only" if again else "setback.ask_feeling"),
+        feeling_keyboard(svc.library),
+        again=again,
+    )
+    return FEELING
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Ask what happened, or take the words after /setback as the answer."""
+    message = update.effective_message
+    assert message is not None
+    leave_other_flows(update, context, FLOW)
+    start_draft(context, FLOW)
+    first_answer = text_after_command(message.text)
+    if first_answer.strip():
+        return await got_text(update, context, await keep_text(message, context, first_answer))
+    await message.reply_text(services(context).ui("setback.ask_text"))
+    return TEXT
+
+
+async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """What happened, in the person's words."""
+    return await got_text(update, context, await read_entry_text(update, context))
+
+
+async def got_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> int:
+    draft = get_draft(context, FLOW) or start_draft(context, FLOW)
+    draft["text"] = text
+    return await ask_feeling(update, context, draft, again=False)
+
+
+async def text_not_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A sticker, photo or voice note where words were asked for."""
+    await ask_for_words(update, context)
+    return TEXT
+
+
+async def receive_feeling(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The feeling: a self-compassion break in three short messages, then the friend question."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    svc = services(context)
+    draft = get_draft(context, FLOW)
+    if draft is None or "text" not in draft:
+        await query.answer()
+        await lost_track(update, context, "/setback")
+        return END
+    feeling = query.data.removeprefix(CB_FEELING)
+    if feeling not in {f.id for f in svc.library.feelings} or not from_live_message(draft, query):
+        await refuse_button(query, context)
+        return FEELING
+    await query.answer()
+    await close_keyboard(query)
+    draft["feeling"] = feeling
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    # Three separate short messages: easier to take in, one at a time, in a hard moment.
+    for part in svc.library.reframe_for(feeling, svc.rng).parts:
+        await context.bot.send_message(chat_id, part)
+    skip = InlineKeyboardButton(svc.ui("practice.skip_button"), callback_data=CB_FRIEND_SKIP)
+    await send_with_buttons(
+        context, chat_id, draft, svc.ui("setback.ask_friend"), InlineKeyboardMarkup([[skip]])
+    )
+    return FRIEND
+
+
+async def feeling_not_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Words or a sticker where a feeling button was asked for: offer the buttons again."""
+    draft = get_draft(context, FLOW)
+    if draft is None:
+        await lost_track(update, context, "/setback")
+        return END
+    return await ask_feeling(update, context, draft, again=True)
+
+
+async def receive_friend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """What they would say to a friend, in their words."""
+    text = await read_entry_text(update, context)
+    draft = get_draft(context, FLOW)
+    if draft is not None:
+        # Answered in words: the skip button above has nothing left to skip.
+        await close_keyboards(context, update.effective_chat.id, draft)  # type: ignore[union-attr]
+    return await got_friend(update, context, text)
+
+
+async def skip_friend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The friend question, skipped."""
+    query = update.callback_query
+    assert query is not None
+    draft = get_draft(context, FLOW)
+    if draft is not None and not from_live_message(draft, query):
+        await refuse_button(query, context)
+        return FRIEND
+    await query.answer()
+    await close_keyboard(query)
+    return await got_friend(update, context, None)
+
+
+async def got_friend(update: Update, context: ContextTypes.DEFAULT_TYPE, friend: str | None) -> int:
+    svc = services(context)
+    draft = get_draft(context, FLOW)
+    if draft is None or "feeling" not in draft:
+        await lost_track(update, context, "/setback")
+        return END
+    draft["friend"] = friend
+    count = min(NEXT_STEPS_OFFERED, len(svc.library.next_steps))
+    offered = sorted(svc.rng.sample(range(len(svc.library.next_steps)), count))
+    draft["offered"] = offered
+    options = "\n".join(
+        svc.ui("setback.next_option", number=number, text=svc.library.next_steps[index].text)
+        for number, index in enumerate(offered, start=1)
+    )
+    await send_with_buttons(
+        context,
+        update.effective_chat.id,  # type: ignore[union-attr]
+        draft,
+        svc.ui("setback.ask_next", options=options),
+        next_keyboard(offered, svc.ui("practice.skip_button")),
+    )
+    return NEXT
+
+
+async def friend_not_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A sticker or photo where words (or skip) were asked for."""
+    await ask_for_words(update, context)
+    return FRIEND
+
+
+async def receive_next_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """One of the offered ideas, or skip: save the setback."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    svc = services(context)
+    value = query.data.removeprefix(CB_NEXT)
+    draft = get_draft(context, FLOW)
+    if draft is None:
+        await query.answer()
+        await lost_track(update, context, "/setback")
+        return END
+    offered = draft.get("offered", [])
+    steps = svc.library.next_steps
+    chosen = None if value == SKIP else int(value)
+    if not from_live_message(draft, query) or (
+        chosen is not None and (chosen not in offered or chosen >= len(steps))
+    ):
+        # Only an idea this person was offered counts; anything else is forged or stale.
+        await refuse_button(query, context)
+        return NEXT
+    await query.answer()
+    await close_keyboard(query)
+    if chosen is None:
+        return await save(update, context, draft, None, None)
+    return await save(update, context, draft, plain(steps[chosen].text), steps[chosen].text)
+
+
+async def receive_next_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Their own small thing to try next time: save the setback."""
+    text = await read_entry_text(update, context)
+    draft = get_draft(context, FLOW)
+    if draft is not None:
+        await close_keyboards(context, update.effective_chat.id, draft)  # type: ignore[union-attr]
+    return await save(update, context, draft, text, escape(text))
+
+
+async def next_not_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A sticker or photo where a choice or a few words were asked for."""
+    await ask_for_words(update, context)
+    return NEXT
+
+
+async def save(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    draft: dict[str, Any] | None,
+    next_time: str | None,
+    next_time_html: str | None,
+) -> int:
+    """Store the setback, ask for a gentle prompt next time, and close kindly."""
+    svc = services(context)
+    if draft is None or "feeling" not in draft or "friend" not in draft:
+        await lost_track(update, context, "/setback")
+        return END
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    now = svc.clock.now()
+    await svc.repo.ensure_person(chat_id, now)
+    await svc.repo.add_entry(
+        NewEntry(
+            chat_id=chat_id,
+            kind=EntryKind.SETBACK,
+            created_at=now,
+            text=draft["text"],
+            tags=[draft["feeling"]],
+            extra={"friend": draft["friend"], "next_time": next_time},
+        )
+    )
+    await svc.repo.update_person(chat_id, gentle_next=True)
+    drop_draft(context)
+    lines = [svc.ui("setback.saved")]
+    if next_time_html:
+        lines.insert(0, svc.ui("setback.next_chosen", text=next_time_html))
+    await context.bot.send_message(chat_id, "\n\n".join(lines))
+    return END
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    flow = Flow(
+        name=FLOW,
+        entry_points=[CommandHandler("setback", start)],
+        states={
+            TEXT: [MessageHandler(WORDS, receive_text), MessageHandler(NOT_WORDS, text_not_words)],
+            FEELING: [
+                # Any well-formed id reaches the step, which accepts only the library's feelings.
+                CallbackQueryHandler(receive_feeling, pattern=rf"^{CB_FEELING}[a-z0-9_]{{1,24}}\Z"),
+                MessageHandler(ANY_MESSAGE, feeling_not_tapped),
+            ],
+            FRIEND: [
+                CallbackQueryHandler(skip_friend, pattern=rf"^{CB_FRIEND_SKIP}\Z"),
+                MessageHandler(WORDS, receive_friend),
+                MessageHandler(NOT_WORDS, friend_not_words),
+            ],
+            NEXT: [
+                CallbackQueryHandler(
+                    receive_next_button, pattern=rf"^{CB_NEXT}([0-9]{{1,3}}|{SKIP})\Z"
+                ),
+                MessageHandler(WORDS, receive_next_text),
+                MessageHandler(NOT_WORDS, next_not_words),
+            ],
+        },
+    )
+    application.add_handler(flow, group=GROUP)

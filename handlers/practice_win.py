@@ -1,0 +1,229 @@
+"""/win: keep a small moment that went well, in at most three steps.
+
+    /win ──> "what happened?" ──> TEXT
+    /win I waited before answering ──> (that line is the first answer) ──> KIND
+    TEXT ──(a line of text)──> "which of these fits?" (one button per kind of win) ──> KIND
+    KIND ──(a kind)──> "how connected did it feel?" (1 to 5, or skip) ──> RATING
+    RATING ──(a number or skip)──> a line naming what the person did; saved as a `win` entry
+
+Nothing is stored until the last tap: the answers wait in the person's draft (persisted, so a
+restart in the middle continues where it was). The used keyboard is closed after each tap, and
+the flow has moved on by then, so pressing an old button twice cannot save twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+)
+
+from bot.content.library import Library
+from bot.services import services
+from handlers.entry_text import (
+    ANY_MESSAGE,
+    NOT_WORDS,
+    WORDS,
+    ask_for_words,
+    close_keyboard,
+    drop_draft,
+    from_live_message,
+    get_draft,
+    keep_text,
+    leave_other_flows,
+    lost_track,
+    read_entry_text,
+    refuse_button,
+    send_with_buttons,
+    start_draft,
+    text_after_command,
+)
+from handlers.flow import END, Flow
+from storage.models import EntryKind, NewEntry
+
+GROUP = 2
+FLOW = "win"
+TEXT, KIND, RATING = range(3)
+
+CB_KIND = "win:kind:"
+CB_RATE = "win:rate:"
+SKIP = "skip"
+RATINGS = ("1", "2", "3", "4", "5")
+
+
+def kind_keyboard(library: Library) -> InlineKeyboardMarkup:
+    """One kind of win per row: the labels are short sentences."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(kind.label, callback_data=f"{CB_KIND}{kind.id}")]
+            for kind in library.win_kinds
+        ]
+    )
+
+
+def rating_keyboard(skip_label: str) -> InlineKeyboardMarkup:
+    numbers = [InlineKeyboardButton(n, callback_data=f"{CB_RATE}{n}") for n in RATINGS]
+    return InlineKeyboardMarkup(
+        [numbers, [InlineKeyboardButton(skip_label, callback_data=f"{CB_RATE}{SKIP}")]]
+    )
+
+
+async def ask_kind(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any], *, again: bool
+) -> int:
+    """Which kind of win (``again``: the same buttons, after something that was not a tap)."""
+    svc = services(context)
+    await send_with_buttons(
+        context,
+        update.effective_chat.id,  # type: ignore[union-attr]
+        draft,
+        svc.ui("win.kind_buttons_only" if again else "win.ask_kind"),
+        kind_keyboard(svc.library),
+        again=again,
+    )
+    return KIND
+
+
+async def ask_rating(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any], *, again: bool
+) -> int:
+    """How connected it felt (``again``: the same buttons, after something that was not a tap)."""
+    svc = services(context)
+    await send_with_buttons(
+        context,
+        update.effective_chat.id,  # type: ignore[union-attr]
+        draft,
+        svc.ui("win.rating_buttons_only" if again else "win.ask_rating"),
+        rating_keyboard(svc.ui("practice.skip_button")),
+        again=again,
+    )
+    return RATING
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Ask what happened, or take the words after /win as the answer."""
+    message = update.effective_message
+    assert message is not None
+    leave_other_flows(update, context, FLOW)
+    start_draft(context, FLOW)
+    first_answer = text_after_command(message.text)
+    if first_answer.strip():
+        return await got_text(update, context, await keep_text(message, context, first_answer))
+    await message.reply_text(services(context).ui("win.ask_text"))
+    return TEXT
+
+
+async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """What happened, in the person's words."""
+    return await got_text(update, context, await read_entry_text(update, context))
+
+
+async def got_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> int:
+    draft = get_draft(context, FLOW) or start_draft(context, FLOW)
+    draft["text"] = text
+    return await ask_kind(update, context, draft, again=False)
+
+
+async def text_not_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A sticker, photo or voice note where a line of text was asked for."""
+    await ask_for_words(update, context)
+    return TEXT
+
+
+async def receive_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Which kind of win it was; then ask how connected it felt."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    svc = services(context)
+    draft = get_draft(context, FLOW)
+    if draft is None or "text" not in draft:
+        await query.answer()
+        await lost_track(update, context, "/win")
+        return END
+    kind = query.data.removeprefix(CB_KIND)
+    if kind not in {k.id for k in svc.library.win_kinds} or not from_live_message(draft, query):
+        await refuse_button(query, context)
+        return KIND
+    await query.answer()
+    await close_keyboard(query)
+    draft["kind"] = kind
+    return await ask_rating(update, context, draft, again=False)
+
+
+async def kind_not_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Words or a sticker where a button was asked for: offer the buttons again."""
+    draft = get_draft(context, FLOW)
+    if draft is None:
+        await lost_track(update, context, "/win")
+        return END
+    return await ask_kind(update, context, draft, again=True)
+
+
+async def receive_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """How connected it felt (or skipped): save the win and name what the person did."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    svc = services(context)
+    draft = get_draft(context, FLOW)
+    if draft is None or "text" not in draft or "kind" not in draft:
+        await query.answer()
+        await lost_track(update, context, "/win")
+        return END
+    if not from_live_message(draft, query):
+        await refuse_button(query, context)
+        return RATING
+    await query.answer()
+    await close_keyboard(query)
+    value = query.data.removeprefix(CB_RATE)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    now = svc.clock.now()
+    await svc.repo.ensure_person(chat_id, now)
+    await svc.repo.add_entry(
+        NewEntry(
+            chat_id=chat_id,
+            kind=EntryKind.WIN,
+            created_at=now,
+            text=draft["text"],
+            tags=[draft["kind"]],
+            rating=None if value == SKIP else int(value),
+        )
+    )
+    drop_draft(context)
+    celebration = svc.library.celebration(draft["kind"], svc.rng)
+    await context.bot.send_message(chat_id, svc.ui("win.saved", celebration=celebration))
+    return END
+
+
+async def rating_not_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Words or a sticker where a number was asked for: the numbers again."""
+    draft = get_draft(context, FLOW)
+    if draft is None:
+        await lost_track(update, context, "/win")
+        return END
+    return await ask_rating(update, context, draft, again=True)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    flow = Flow(
+        name=FLOW,
+        entry_points=[CommandHandler("win", start)],
+        states={
+            TEXT: [MessageHandler(WORDS, receive_text), MessageHandler(NOT_WORDS, text_not_words)],
+            KIND: [
+                # Any well-formed id reaches the step, which accepts only ids of the library.
+                CallbackQueryHandler(receive_kind, pattern=rf"^{CB_KIND}[a-z0-9_]{{1,24}}\Z"),
+                MessageHandler(ANY_MESSAGE, kind_not_tapped),
+            ],
+            RATING: [
+                CallbackQueryHandler(receive_rating, pattern=rf"^{CB_RATE}([1-5]|{SKIP})\Z"),
+                MessageHandler(ANY_MESSAGE, rating_not_tapped),
+            ],
+        },
+    )
+    application.add_handler(flow, group=GROUP)

@@ -1,0 +1,199 @@
+"""/journal: a person's own entries, newest first, five a page, deletable after a question."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.app import KindlingApplication
+from handlers.entry_text import MAX_ENTRY_CHARS
+from handlers.journal import PREVIEW_CHARS
+from sandbox.emulator import BotApiEmulator, EmulatedPerson, SentMessage
+from storage.models import EntryKind, NewEntry
+from storage.repository import Repository
+from tests.e2e.practice.support import EXPIRED, entries, forge, press_and_check_answered
+
+# 23:30 UTC is already the next day in Berlin: the journal shows the person's own date.
+NEWEST = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)
+
+
+async def keep(
+    repo: Repository,
+    chat_id: int,
+    kind: EntryKind,
+    text: str | None,
+    at: datetime,
+    tags: list[str] | None = None,
+) -> int:
+    entry = await repo.add_entry(
+        NewEntry(chat_id=chat_id, kind=kind, created_at=at, text=text, tags=tags or [])
+    )
+    return entry.id
+
+
+async def person_in_berlin(repo: Repository, chat_id: int) -> None:
+    await repo.ensure_person(chat_id, NEWEST - timedelta(days=30))
+    await repo.update_person(chat_id, time_zone="Europe/Berlin", onboarded=True)
+
+
+async def twelve_entries(repo: Repository, chat_id: int) -> list[int]:
+    """Entries "entry 0" (newest) to "entry 11", one a day, of every kind."""
+    kinds = [
+        (EntryKind.WIN, ["listened"]),
+        (EntryKind.SETBACK, ["sad"]),
+        (EntryKind.REFLECTION, []),
+        (EntryKind.SOCIAL, ["heard:yes", "interest:yes", "steady:yes", "connected"]),
+    ]
+    ids = []
+    for i in range(12):
+        kind, tags = kinds[i % 4]
+        ids.append(await keep(repo, chat_id, kind, f"entry {i}", NEWEST - timedelta(days=i), tags))
+    return ids
+
+
+async def wait_for_text(person: EmulatedPerson, message: SentMessage, contains: str) -> None:
+    await person.wait_for(lambda: contains in (message.text or ""), what=f"page with {contains!r}")
+
+
+async def test_pages_newest_first_in_the_persons_own_dates(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    repo = bot.services.repo
+    await person_in_berlin(repo, 5001)
+    await twelve_entries(repo, 5001)
+    gil = emulator.person(5001, "Gil")
+    await gil.send("/journal")
+    page = await gil.expect("Your journal")
+    assert "1 to 5 of 12" in page.text
+    assert "1. Nov 25, 2026 · Small win: I listened without fixing\nentry 0" in page.text
+    assert "2. Nov 24, 2026 · Hard moment: Sad\nentry 1" in page.text
+    assert "3. Nov 23, 2026 · Reflection\nentry 2" in page.text
+    assert "4. Nov 22, 2026 · Time with someone\nentry 3" in page.text
+    assert "5. Nov 21, 2026 · Small win" in page.text and "entry 5" not in page.text
+    assert page.button_texts() == [f"Delete {n}" for n in range(1, 6)] + ["Older ›"]
+
+    await press_and_check_answered(gil, "Older ›", page)
+    await wait_for_text(gil, page, "6 to 10 of 12")
+    assert "1. Nov 20, 2026 · Hard moment: Sad\nentry 5" in page.text
+    assert "entry 4" not in page.text and "entry 10" not in page.text
+    assert page.button_texts()[-2:] == ["‹ Newer", "Older ›"]
+
+    await press_and_check_answered(gil, "Older ›", page)
+    await wait_for_text(gil, page, "11 to 12 of 12")
+    assert "entry 10" in page.text and "entry 11" in page.text
+    assert page.button_texts() == ["Delete 1", "Delete 2", "‹ Newer"]
+
+    await press_and_check_answered(gil, "‹ Newer", page)
+    await wait_for_text(gil, page, "6 to 10 of 12")
+    assert await gil.wait_until_quiet() == []  # pages change in place: no new messages
+
+
+async def test_words_are_shown_as_written_and_long_ones_shortened(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    repo = bot.services.repo
+    await person_in_berlin(repo, 5002)
+    long_text = "word " * (MAX_ENTRY_CHARS // 5)
+    await keep(repo, 5002, EntryKind.REFLECTION, long_text.strip(), NEWEST - timedelta(hours=1))
+    await keep(repo, 5002, EntryKind.SOCIAL, None, NEWEST - timedelta(minutes=30), ["connected"])
+    await keep(repo, 5002, EntryKind.WIN, "<b>not bold</b> & <3", NEWEST, ["made_up_kind"])
+    hal = emulator.person(5002, "Hal")
+    await hal.send("/journal")
+    page = await hal.expect("Your journal")
+    assert "1. Nov 25, 2026 · Small win\n<b>not bold</b> & <3" in page.text
+    assert "&lt;b&gt;not bold&lt;/b&gt; &amp; &lt;3" in (page.raw_text or "")
+    assert "2. Nov 25, 2026 · Time with someone" in page.text
+    shortened = long_text[:PREVIEW_CHARS].rstrip() + "…"
+    assert shortened in page.text and len(page.text) < 1000
+
+    # The delete question shows the entry whole.
+    await press_and_check_answered(hal, "Delete 3", page)
+    await wait_for_text(hal, page, "Delete this entry?")
+    assert long_text.strip() in page.text
+
+
+async def test_delete_after_a_question_and_only_once(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    repo = bot.services.repo
+    await person_in_berlin(repo, 5003)
+    ids = await twelve_entries(repo, 5003)
+    ivy = emulator.person(5003, "Ivy")
+    await ivy.send("/journal")
+    page = await ivy.expect("Your journal")
+
+    await press_and_check_answered(ivy, "Delete 2", page)
+    await wait_for_text(ivy, page, "Delete this entry?")
+    assert "Nov 24, 2026 · Hard moment: Sad\nentry 1" in page.text
+    assert page.button_texts() == ["Yes, delete it", "Keep it"]
+    await press_and_check_answered(ivy, "Keep it", page)
+    await wait_for_text(ivy, page, "1 to 5 of 12")
+    assert len(await entries(repo, 5003)) == 12
+
+    await press_and_check_answered(ivy, "Delete 2", page)
+    await wait_for_text(ivy, page, "Delete this entry?")
+    yes_data = f"jr:yes:{ids[1]}:0"
+    await press_and_check_answered(ivy, "Yes, delete it", page)
+    await wait_for_text(ivy, page, "1 to 5 of 11")
+    assert ivy.answered_callbacks[-1].get("text") == "Deleted."
+    assert "entry 1\n" not in page.text and "entry 5" in page.text
+    assert await repo.get_entry(5003, ids[1]) is None
+    assert len(await entries(repo, 5003)) == 11
+
+    # Yes again (a double tap that arrives late) finds nothing and changes nothing.
+    answer = await forge(ivy, yes_data, page)
+    assert "isn't here" in str(answer["text"])
+    assert len(await entries(repo, 5003)) == 11
+    assert await ivy.wait_until_quiet() == []
+
+
+async def test_entries_are_visible_to_their_author_only(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    repo = bot.services.repo
+    await person_in_berlin(repo, 5004)
+    await person_in_berlin(repo, 5005)
+    mine = await keep(repo, 5004, EntryKind.WIN, "my own win", NEWEST, ["paused"])
+    theirs = await keep(repo, 5005, EntryKind.SETBACK, "their private words", NEWEST, ["sad"])
+    jay = emulator.person(5004, "Jay")
+    await jay.send("/journal")
+    page = await jay.expect("Your journal")
+    assert "my own win" in page.text and "their private words" not in page.text
+    edits = page.edits
+
+    for forged in (f"jr:del:{theirs}:0", f"jr:yes:{theirs}:0"):
+        answer = await forge(jay, forged, page)
+        assert "isn't here" in str(answer["text"])
+    assert "their private words" not in page.text and page.edits == edits
+    assert await repo.get_entry(5005, theirs) is not None
+    assert await repo.get_entry(5004, mine) is not None
+
+    for malformed in (
+        "jr:del:abc:0",
+        "jr:yes:1",
+        "jr:page:-1",
+        "jr:page:1 ",
+        "jr:drop:1:0",
+        "jr:page:1\n",
+    ):
+        assert EXPIRED in str((await forge(jay, malformed, page))["text"])
+    # A page number past the end shows the last page there is.
+    await forge(jay, "jr:page:999", page)
+    assert "my own win" in page.text
+    assert await jay.wait_until_quiet() == []
+
+
+async def test_an_empty_journal_and_a_journal_mid_flow(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    kit = emulator.person(5006, "Kit")
+    await kit.send("/journal")
+    empty = await kit.expect("Nothing is kept here yet")
+    assert empty.button_texts() == []
+
+    await kit.send("/setback")
+    await kit.expect("what happened")
+    await kit.send("/journal")  # another command mid-flow: the journal shows, the flow ends
+    await kit.expect("Nothing is kept here yet")
+    await kit.send("not an answer to anything")
+    await kit.expect("/win")  # the gentle pointer, not a setback question
+    assert await entries(bot.services.repo, 5006) == []

@@ -1,0 +1,234 @@
+"""/win: a small moment that went well, kept in three taps or fewer."""
+
+from __future__ import annotations
+
+from bot.app import KindlingApplication
+from bot.clock import ManualClock
+from bot.settings import Settings
+from handlers.entry_text import MAX_ENTRY_CHARS
+from handlers.practice_win import KIND
+from sandbox.emulator import BotApiEmulator
+from storage.models import EntryKind
+from tests.e2e.practice.support import (
+    EXPIRED,
+    entries,
+    forge,
+    press_and_check_answered,
+    wait_for_state,
+)
+from tests.harness import running_bot
+
+WIN_KINDS = [
+    "I paused before reacting",
+    "I listened without fixing",
+    "I held back judgment",
+    "I reached out to someone",
+    "I kept a boundary",
+    "I was kind to myself",
+    "I grounded myself",
+    "Something else",
+]
+
+
+async def test_a_win_in_three_steps(emulator: BotApiEmulator, bot: KindlingApplication) -> None:
+    alex = emulator.person(2001, "Alex")
+    await alex.send("/win")
+    await alex.expect("What happened?")
+
+    await alex.send("My sister talked about her day and I didn't jump in with advice.")
+    question = await alex.expect("fits it best")
+    assert question.button_texts() == WIN_KINDS
+
+    await press_and_check_answered(alex, "I listened without fixing")
+    rating = await alex.expect("How connected did it feel")
+    assert rating.button_texts() == ["1", "2", "3", "4", "5", "Skip"]
+    assert question.reply_markup is None  # the used keyboard is closed
+
+    await press_and_check_answered(alex, "4")
+    done = await alex.expect("/journal")
+    celebrations = bot.services.library.win_kind("listened").celebrations
+    assert any(line in done.text for line in celebrations), done.text
+    assert rating.reply_markup is None
+    assert await alex.wait_until_quiet() == []
+
+    [win] = await entries(bot.services.repo, 2001)
+    assert win.kind is EntryKind.WIN
+    assert win.text == "My sister talked about her day and I didn't jump in with advice."
+    assert (win.tags, win.rating, win.prompt_id) == (["listened"], 4, None)
+    assert win.created_at == bot.services.clock.now()
+
+
+async def test_words_after_the_command_are_the_first_answer(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    sam = emulator.person(2002, "Sam")
+    await sam.send("/win I waited before answering")
+    await sam.expect("fits it best")
+    await press_and_check_answered(sam, "I paused before reacting")
+    await sam.expect("How connected")
+    await press_and_check_answered(sam, "Skip")
+    done = await sam.expect("/journal")
+    assert any(line in done.text for line in bot.services.library.win_kind("paused").celebrations)
+    [win] = await entries(bot.services.repo, 2002)
+    assert (win.text, win.tags, win.rating) == ("I waited before answering", ["paused"], None)
+
+
+async def test_stickers_photos_voice_and_typed_words_get_a_kind_reask(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    kim = emulator.person(2003, "Kim")
+    await kim.send("/win")
+    await kim.expect("What happened?")
+    await kim.send_sticker()
+    await kim.expect("type a few words")
+    await kim.send_photo()
+    await kim.expect("type a few words")
+    await kim.send_voice()
+    await kim.expect("type a few words")
+
+    await kim.send("I said no to an extra shift, kindly.")
+    await kim.expect("fits it best")
+    await kim.send("a boundary I guess")  # typed where a tap was asked for
+    again = await kim.expect("Tapping one of these works best")
+    assert again.button_texts() == WIN_KINDS
+    await kim.send_sticker()
+    await kim.expect("Tapping one of these works best")
+
+    await press_and_check_answered(kim, "I kept a boundary", again)
+    await kim.expect("How connected")
+    await kim.send("five")
+    numbers = await kim.expect("a number from 1 to 5")
+    assert numbers.button_texts() == ["1", "2", "3", "4", "5", "Skip"]
+    await press_and_check_answered(kim, "5", numbers)
+    await kim.expect("/journal")
+
+    [win] = await entries(bot.services.repo, 2003)
+    assert (win.text, win.tags, win.rating) == (
+        "I said no to an extra shift, kindly.",
+        ["boundary"],
+        5,
+    )
+
+
+async def test_long_text_is_kept_up_to_the_limit_and_the_person_is_told(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    lee = emulator.person(2004, "Lee")
+    long_text = ("I stayed with the conversation. " * 100).strip()  # about 3200 characters
+    assert len(long_text) > MAX_ENTRY_CHARS
+    await lee.send("/win")
+    await lee.expect("What happened?")
+    await lee.send(long_text)
+    told = await lee.expect("longer than I can keep")
+    assert str(MAX_ENTRY_CHARS) in told.text
+    await lee.expect("fits it best")
+    await lee.press("Something else")
+    await lee.expect("How connected")
+    await lee.press("3")
+    await lee.expect("/journal")
+    [win] = await entries(bot.services.repo, 2004)
+    assert win.text == long_text[:MAX_ENTRY_CHARS].rstrip()
+    assert len(win.text) <= MAX_ENTRY_CHARS and (win.tags, win.rating) == (["other"], 3)
+
+
+async def test_pressing_twice_or_forging_saves_nothing_more(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    ada = emulator.person(2005, "Ada")
+    await ada.send("/win I texted an old friend")
+    question = await ada.expect("fits it best")
+
+    # Forged kinds: a well-formed unknown id is refused by the step, a malformed one by the
+    # catch-all; either way the answer is gentle and the question still waits.
+    assert EXPIRED in str((await forge(ada, "win:kind:made_up", question))["text"])
+    assert EXPIRED in str((await forge(ada, "win:kind:<b>", question))["text"])
+    assert EXPIRED in str((await forge(ada, "win:rate:5", question))["text"])
+    assert await ada.wait_until_quiet() == []
+
+    await press_and_check_answered(ada, "I reached out to someone")
+    rating = await ada.expect("How connected")
+    assert EXPIRED in str((await forge(ada, "win:kind:listened", question))["text"])
+    assert EXPIRED in str((await forge(ada, "win:rate:6", rating))["text"])
+    assert EXPIRED in str((await forge(ada, "win:rate:5\n", rating))["text"])
+    assert EXPIRED in str((await forge(ada, "win:rate:\u0663", rating))["text"])  # Arabic 3
+    # A double tap: both presses are on their way before the bot has handled the first.
+    first = await ada.press("2", rating)
+    second = await ada.press("2", rating)
+    await ada.expect("/journal")
+    await ada.wait_for(lambda: ada.callback_answered(first) and ada.callback_answered(second))
+    answers = {a["callback_query_id"]: a for a in ada.answered_callbacks}
+    assert "text" not in answers[first] and EXPIRED in str(answers[second]["text"])
+    # And the same press much later finds the flow over too.
+    assert EXPIRED in str((await forge(ada, "win:rate:2", rating))["text"])
+    assert await ada.wait_until_quiet() == []
+    [win] = await entries(bot.services.repo, 2005)
+    assert (win.tags, win.rating) == (["reached_out"], 2)
+
+
+async def test_cancel_leaves_cleanly(emulator: BotApiEmulator, bot: KindlingApplication) -> None:
+    bo = emulator.person(2006, "Bo")
+    await bo.send("/win")
+    await bo.expect("What happened?")
+    await bo.send("I noticed my jaw was tight and let it go")
+    question = await bo.expect("fits it best")
+    await bo.send("/cancel")
+    await bo.expect("stopped there")
+    await wait_for_state(bot.services.repo, "win", 2006, None)
+
+    assert EXPIRED in str((await forge(bo, "win:kind:grounded", question))["text"])
+    await bo.send("hello?")  # outside any flow, and no daily prompt is open
+    await bo.expect("/win")
+    assert await entries(bot.services.repo, 2006) == []
+
+
+async def test_another_command_mid_flow_does_what_was_asked(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    jo = emulator.person(2007, "Jo")
+    await jo.send("/win")
+    await jo.expect("What happened?")
+    await jo.send("I asked a follow-up question")
+    question = await jo.expect("fits it best")
+    await jo.send("/journal")
+    await jo.expect("Nothing is kept here yet")
+    assert await jo.wait_until_quiet() == []
+    assert EXPIRED in str((await forge(jo, "win:kind:listened", question))["text"])
+    assert await entries(bot.services.repo, 2007) == []
+
+    # /win again mid-flow starts afresh rather than trapping the person.
+    await jo.send("/win first try")
+    first = await jo.expect("fits it best")
+    await jo.send("/win second try")
+    await jo.expect("fits it best")
+    # The first run's buttons belong to a win that was left behind.
+    assert EXPIRED in str((await forge(jo, "win:kind:listened", first))["text"])
+    await jo.press("Something else")
+    await jo.expect("How connected")
+    await jo.press("Skip")
+    await jo.expect("/journal")
+    [win] = await entries(bot.services.repo, 2007)
+    assert win.text == "second try"
+
+
+async def test_a_restart_in_the_middle_continues_the_win(
+    emulator: BotApiEmulator, settings: Settings, clock: ManualClock
+) -> None:
+    max_ = emulator.person(2008, "Max")
+    async with running_bot(settings, clock) as first:
+        await max_.send("/win")
+        await max_.expect("What happened?")
+        await max_.send("I took a breath before replying to my dad")
+        await max_.expect("fits it best")
+        await wait_for_state(first.services.repo, "win", 2008, KIND)
+
+    async with running_bot(settings, clock) as second:
+        await press_and_check_answered(max_, "I paused before reacting")
+        await max_.expect("How connected")
+        await press_and_check_answered(max_, "3")
+        await max_.expect("/journal")
+        [win] = await entries(second.services.repo, 2008)
+        assert (win.text, win.tags, win.rating) == (
+            "I took a breath before replying to my dad",
+            ["paused"],
+            3,
+        )
