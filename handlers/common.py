@@ -13,6 +13,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    ConversationHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -71,11 +72,29 @@ async def nothing_to_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     )
 
 
+def known_commands(application: Application) -> set[str]:  # type: ignore[type-arg]
+    """Every command some handler answers, including the commands that start flows."""
+    known: set[str] = set()
+    for handlers in application.handlers.values():
+        for handler in handlers:
+            candidates = (
+                handler.entry_points if isinstance(handler, ConversationHandler) else [handler]
+            )
+            for candidate in candidates:
+                if isinstance(candidate, CommandHandler):
+                    known.update(candidate.commands)
+    return known
+
+
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A command nobody handles: point to /help."""
-    await update.effective_message.reply_text(  # type: ignore[union-attr]
-        services(context).ui("common.unknown_command")
-    )
+    """A command nobody handles: point to /help. A known command reaching this group was
+    already answered by its own handler (or deliberately ignored), so it gets no extra line."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    name = message.text.split()[0].removeprefix("/").split("@")[0].casefold()
+    if name in known_commands(context.application):
+        return
+    await message.reply_text(services(context).ui("common.unknown_command"))
 
 
 async def stray_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

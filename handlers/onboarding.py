@@ -20,21 +20,16 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
-    filters,
 )
 
 from bot.content.ui import UiTexts
 from bot.formatting import escape, local_now, locale_for, show_time, show_weekday, zone_label
-from bot.places import Ambiguous, Place, place_index
 from bot.services import services
+from bot.zone_lookup import ZoneMatch, look_up_zone
+from handlers.entry_text import NOT_WORDS, WORDS
 from handlers.flow import END, Flow
 from scheduler.plan import schedule_fields
-from scheduler.timecalc import (
-    parse_local_time,
-    parse_utc_offset,
-    zone_for_offset,
-    zone_from_local_clock,
-)
+from scheduler.timecalc import parse_local_time
 from storage.models import Person
 
 GROUP = 1
@@ -43,6 +38,7 @@ ZONE, TIME = range(2)
 PROMPT_TIMES = ("07:00", "08:00", "09:00", "12:30", "18:00", "20:00", "21:30")
 CB_TIME = "onb:time:"
 CB_NO_PROMPTS = "onb:none"
+TIME_BUTTON_PATTERN = rf"\A({CB_TIME}([01][0-9]|2[0-3]):[0-5][0-9]|{CB_NO_PROMPTS})\Z"
 
 
 def time_keyboard(no_prompts_label: str) -> InlineKeyboardMarkup:
@@ -92,32 +88,22 @@ async def receive_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     svc = services(context)
     message = update.effective_message
     assert message is not None and message.text is not None
-    text = message.text
     now = svc.clock.now()
-    zone: str | None = None
-    country: str | None = None
-    reply: str
-    found = place_index().find(text)
-    if isinstance(found, Place):
-        zone, country = found.zone, found.country_code
+    found = look_up_zone(message.text, now)
+    if found.match is ZoneMatch.AMBIGUOUS:
+        await message.reply_text(svc.ui("onboarding.zone_ambiguous", country=escape(found.label)))
+        return ZONE
+    if found.zone is None:
+        await message.reply_text(svc.ui("onboarding.zone_not_found"))
+        return ZONE
+    zone, country = found.zone, found.country
+    if found.match is ZoneMatch.PLACE:
         reply = svc.ui(
             "onboarding.zone_found",
-            place=escape(found.label),
-            local_time=show_time(local_now(found.zone, now)),
+            place=escape(found.label or zone),
+            local_time=show_time(local_now(zone, now)),
         )
-    elif isinstance(found, Ambiguous):
-        await message.reply_text(svc.ui("onboarding.zone_ambiguous", country=escape(found.country)))
-        return ZONE
     else:
-        offset = parse_utc_offset(text)
-        clock_time = None if offset is not None else parse_local_time(text)
-        if offset is not None:
-            zone = zone_for_offset(offset.utcoffset(None), now)
-        elif clock_time is not None:
-            zone = zone_from_local_clock(clock_time, now)
-        if zone is None:
-            await message.reply_text(svc.ui("onboarding.zone_not_found"))
-            return ZONE
         reply = svc.ui(
             "onboarding.zone_from_clock",
             zone=zone_label(zone),
@@ -196,19 +182,15 @@ async def time_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
-    other = ~filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
     flow = Flow(
         name="onboarding",
         entry_points=[CommandHandler("start", start)],
         states={
-            ZONE: [MessageHandler(text, receive_zone), MessageHandler(other, zone_not_text)],
+            ZONE: [MessageHandler(WORDS, receive_zone), MessageHandler(NOT_WORDS, zone_not_text)],
             TIME: [
-                CallbackQueryHandler(
-                    time_button, pattern=rf"^({CB_TIME}([01]\d|2[0-3]):[0-5]\d|{CB_NO_PROMPTS})$"
-                ),
-                MessageHandler(text, typed_time),
-                MessageHandler(other, time_not_text),
+                CallbackQueryHandler(time_button, pattern=TIME_BUTTON_PATTERN),
+                MessageHandler(WORDS, typed_time),
+                MessageHandler(NOT_WORDS, time_not_text),
             ],
         },
     )

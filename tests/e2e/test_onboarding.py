@@ -109,6 +109,7 @@ async def test_cancel_and_help(emulator: BotApiEmulator, bot: KindlingApplicatio
     lee = emulator.person(1005, "Lee")
     await lee.send("/cancel")
     await lee.expect("nothing to cancel")
+    assert await lee.wait_until_quiet() == []
     await lee.send("/start")
     await lee.wait_until_quiet()
     await lee.send("/cancel")
@@ -120,6 +121,7 @@ async def test_cancel_and_help(emulator: BotApiEmulator, bot: KindlingApplicatio
 
     await lee.send("/help")
     help_text = await lee.expect("/pause")
+    assert await lee.wait_until_quiet() == []
     for command in ("/win", "/setback", "/reflect", "/journal", "/settings", "/cancel"):
         assert command in help_text.text
     assert "not therapy" in help_text.text
@@ -144,3 +146,23 @@ async def test_groups_are_told_once_and_nothing_is_stored(
     await group.send("/help")
     assert await group.wait_until_quiet() == []
     assert await bot.services.repo.count_people() == 0
+
+
+async def test_buttons_where_text_is_expected_and_forged_buttons(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    max_ = emulator.person(1006, "Max")
+    await max_.send("/start")
+    await max_.wait_until_quiet()
+    await max_.send("Oslo")
+    await max_.wait_until_quiet()
+    question = max_.messages[-1]
+    # A forged time (with a trailing newline) and a time that does not exist change nothing.
+    for forged in ("onb:time:07:00\n", "onb:time:25:00", "win:kind:paused"):
+        query_id = await max_.press_data(forged, question)
+        await max_.wait_until_quiet()
+        assert max_.callback_answered(query_id)
+    person = await bot.services.repo.get_person(1006)
+    assert person is not None and not person.onboarded and person.prompt_time is None
+    await max_.press("21:30", message=question)
+    await max_.expect("All set")
