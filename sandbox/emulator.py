@@ -13,7 +13,9 @@ production (an unescaped ``<`` from a person's own words, a 65-byte ``callback_d
 Tests drive the conversation from the person's side through :class:`EmulatedPerson`
 (``send``, ``press``, ``block`` ...) and read what the bot did through :class:`SentMessage`
 objects, ``next_message``/``expect`` cursors, ``calls`` and ``stats``. :class:`FaultPlan` injects
-failures (error responses, slow responses, dropped connections).
+failures (error responses, slow responses, dropped connections). Live viewers (the sandbox's
+web chat) ``subscribe`` to a chat and get every :class:`ChatEvent` (a message sent, edited or
+deleted, the person's own messages, callback answers) as it happens.
 
 Everything lives in memory and on the event loop that runs the server; person actions must be
 awaited on that same loop. Waiting is event-driven through one ``asyncio.Condition`` that is
@@ -60,6 +62,7 @@ from aiohttp import web
 __all__ = [
     "ApiError",
     "BotApiEmulator",
+    "ChatEvent",
     "EmulatedPerson",
     "EntityParseError",
     "FaultPlan",
@@ -1245,6 +1248,25 @@ class EmulatedPerson:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class ChatEvent:
+    """Something that just happened in a chat, pushed to live listeners (the sandbox's web chat)
+    as it happens rather than polled.
+
+    ``kind`` is one of ``"sent"``, ``"edited"``, ``"deleted"`` (a bot message: ``message``),
+    ``"person"``, ``"person_deleted"`` (the person's own message: ``person_message``),
+    ``"answer"`` (an answerCallbackQuery: ``answer``) or ``"commands"`` (setMyCommands; no chat,
+    ``chat_id`` is None). A ``message`` is the live ``SentMessage``: read it when handling the
+    event to see the message as it is now.
+    """
+
+    kind: str
+    chat_id: int | None
+    message: SentMessage | None = None
+    person_message: dict[str, Any] | None = None
+    answer: dict[str, Any] | None = None
+
+
 class EmulatedGroup(EmulatedPerson):
     """A group chat with the bot in it; one member (``member_id``) types for the test."""
 
@@ -1360,6 +1382,7 @@ class BotApiEmulator:
         self.faults = FaultPlan()
         self.faults._on_change = self._notify_soon
         self.internal_errors: list[str] = []
+        self._listeners: list[tuple[int | None, asyncio.Queue[ChatEvent]]] = []
 
         self._persons: dict[int, EmulatedPerson] = {}
         self._sent: list[SentMessage] = []
@@ -1505,6 +1528,42 @@ class BotApiEmulator:
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates queued for the bot and not confirmed yet."""
         return list(self._updates)
+
+    @property
+    def persons(self) -> list[EmulatedPerson]:
+        """Every private-chat person created so far, in creation order."""
+        return [p for p in self._persons.values() if not isinstance(p, EmulatedGroup)]
+
+    def message(self, chat_id: int, message_id: int) -> SentMessage | None:
+        """The bot's message ``message_id`` in this chat (deleted or not), if it exists."""
+        return self._bot_messages.get((chat_id, message_id))
+
+    def person_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """The person's own messages still in this chat (as Message objects), oldest first."""
+        found = [m for (chat, _), m in self._person_messages.items() if chat == chat_id]
+        return sorted(found, key=lambda m: int(m["message_id"]))
+
+    def file_info(self, file_id: str) -> tuple[bytes, str | None, str | None] | None:
+        """Bytes, file name and MIME type stored for a file_id; None if unknown or bytes-less."""
+        stored = self._files.get(file_id)
+        if stored is None or stored.data is None:
+            return None
+        return stored.data, stored.file_name, stored.mime_type
+
+    def subscribe(self, chat_id: int | None = None) -> asyncio.Queue[ChatEvent]:
+        """A queue that receives every :class:`ChatEvent` of one chat (or of all chats) from
+        now on, plus chat-less events such as ``"commands"``; ``unsubscribe`` it when done."""
+        queue: asyncio.Queue[ChatEvent] = asyncio.Queue()
+        self._listeners.append((chat_id, queue))
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[ChatEvent]) -> None:
+        self._listeners = [(c, q) for c, q in self._listeners if q is not queue]
+
+    def _publish(self, event: ChatEvent) -> None:
+        for chat_id, queue in self._listeners:
+            if chat_id is None or event.chat_id is None or chat_id == event.chat_id:
+                queue.put_nowait(event)
 
     def file(self, file_id: str) -> bytes | None:
         """Bytes stored for a file_id (uploaded by the bot or made up for the person)."""
@@ -1747,6 +1806,7 @@ class BotApiEmulator:
         }
         self._person_messages[(person.chat_id, message["message_id"])] = message
         self._log(person.chat_id, f"{person.first_name}: {log_line}")
+        self._publish(ChatEvent("person", person.chat_id, person_message=message))
         await self._enqueue({"message": message})
         return message
 
@@ -1765,6 +1825,7 @@ class BotApiEmulator:
             edited["entities"] = entities
         self._person_messages[key] = edited
         self._log(person.chat_id, f"{person.first_name} (edited #{key[1]}): {new_text}")
+        self._publish(ChatEvent("person", person.chat_id, person_message=edited))
         await self._enqueue({"edited_message": edited})
         return edited
 
@@ -1936,6 +1997,7 @@ class BotApiEmulator:
         self._bot_messages[(sent.chat_id, sent.message_id)] = sent
         self._activity[sent.chat_id] += 1
         self._log_bot(sent)
+        self._publish(ChatEvent("sent", sent.chat_id, message=sent))
         return self._message_dict(sent)
 
     def _editable(self, params: Params) -> SentMessage:
@@ -1959,6 +2021,7 @@ class BotApiEmulator:
         sent.history.append(sent.text)
         self._activity[sent.chat_id] += 1
         self._log_bot(sent, verb=f"bot (edited #{sent.message_id})")
+        self._publish(ChatEvent("edited", sent.chat_id, message=sent))
         return self._message_dict(sent)
 
     # -- files --------------------------------------------------------------------------------
@@ -2267,6 +2330,7 @@ class BotApiEmulator:
         if text:
             alert = "alert" if params.get("show_alert") else "toast"
             self._log(query.chat_id, f"bot ({alert}): {text}")
+        self._publish(ChatEvent("answer", query.chat_id, answer=dict(answer)))
         return True
 
     async def _send_chat_action(self, params: Params, request: web.Request) -> bool:
@@ -2293,6 +2357,7 @@ class BotApiEmulator:
                 raise _bad_request(ERR_COMMAND_DESCRIPTION)
         self._command_sets[self._command_key(params)] = commands
         self.commands = commands
+        self._publish(ChatEvent("commands", None))
         return True
 
     async def _get_my_commands(self, params: Params, request: web.Request) -> list[Any]:
@@ -2307,7 +2372,8 @@ class BotApiEmulator:
         message_id = params.get("message_id")
         key = (person.chat_id, message_id if isinstance(message_id, int) else -1)
         if key in self._person_messages:
-            del self._person_messages[key]
+            removed = self._person_messages.pop(key)
+            self._publish(ChatEvent("person_deleted", person.chat_id, person_message=removed))
             return True
         sent = self._bot_messages.get(key)
         if sent is None or sent.deleted:
@@ -2315,6 +2381,7 @@ class BotApiEmulator:
         sent.deleted = True
         self._activity[sent.chat_id] += 1
         self._log(sent.chat_id, f"bot deleted #{sent.message_id}")
+        self._publish(ChatEvent("deleted", sent.chat_id, message=sent))
         return True
 
     async def _get_chat(self, params: Params, request: web.Request) -> dict[str, Any]:
