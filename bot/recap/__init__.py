@@ -1,19 +1,33 @@
-"""The weekly recap: what a person's week held, in words (and later a picture).
+"""The weekly recap: what a person's week held, in words and in a picture.
 
-``compose_weekly_recap`` is what the scheduler and ``/week`` call. This first version is an honest
-count of the week's entries; the full recap (patterns, a reframe, a suggestion, a chart) replaces
-its body without changing the call.
+``compose_weekly_recap`` is what the scheduler and ``/week`` call: it reads the week's entries and
+routines checks (by the person's own local dates), and returns the message, the picture (PNG)
+and the picture's description. The work is split so that each part is testable on its own:
+
+- ``story``: pure, entries to facts to text;
+- ``chart``: pure, facts to a PNG and its caption;
+- ``share``: pure, several weeks of facts to the /share PDF;
+- ``phrases``: the words, from ``bot/content/recap.toml``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.services import Services
-from scheduler.timecalc import utc_range_of_local_days, week_bounds
-from storage.models import EntryKind, Person
+from bot.recap.chart import chart_caption, render_week_chart
+from bot.recap.phrases import recap_phrases
+from bot.recap.story import WeekFacts, recap_text, week_facts
+from scheduler.timecalc import is_valid_zone, utc_range_of_local_days, week_bounds
+from storage.models import Person
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+# More than anyone writes in a week; the bound keeps one odd account from slowing the recap.
+MAX_ENTRIES_PER_WEEK = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,33 +37,43 @@ class Recap:
     chart_caption: str | None = None
 
 
-async def compose_weekly_recap(services: Services, person: Person, day_in_week: date) -> Recap:
-    """The recap of the local week (Monday to Sunday) that contains ``day_in_week``."""
-    zone = ZoneInfo(person.time_zone or "UTC")
+def person_zone(person: Person) -> ZoneInfo:
+    """The person's zone; UTC until they have told us where they are."""
+    if person.time_zone and is_valid_zone(person.time_zone):
+        return ZoneInfo(person.time_zone)
+    return ZoneInfo("UTC")
+
+
+async def load_week_facts(services: Services, person: Person, day_in_week: date) -> WeekFacts:
+    """The facts of the local week (Monday to Sunday) that contains ``day_in_week``."""
+    zone = person_zone(person)
     monday, sunday = week_bounds(day_in_week)
     since, until = utc_range_of_local_days(monday, sunday, zone)
     entries = await services.repo.list_entries(
-        person.chat_id, since=since, until=until, limit=10_000, newest_first=False
+        person.chat_id, since=since, until=until, limit=MAX_ENTRIES_PER_WEEK, newest_first=False
     )
-    if not entries:
-        return Recap("This week was a quiet one here. That's okay. I'm here whenever you'd like.")
-    days = len({e.created_at.astimezone(zone).date() for e in entries})
-    wins = sum(1 for e in entries if e.kind is EntryKind.WIN)
-    setbacks = sum(1 for e in entries if e.kind is EntryKind.SETBACK)
-    reflections = sum(1 for e in entries if e.kind in (EntryKind.REFLECTION, EntryKind.SOCIAL))
-    lines = [f"<b>Your week</b>, {monday:%d %b} to {sunday:%d %b}", ""]
-    lines.append(f"You showed up on {days} day{'s' if days != 1 else ''}.")
-    if wins:
-        lines.append(f"You kept {wins} small win{'s' if wins != 1 else ''}.")
-    if reflections:
-        lines.append(f"You wrote {reflections} reflection{'s' if reflections != 1 else ''}.")
-    if setbacks:
-        lines.append(
-            f"You met {setbacks} hard moment{'s' if setbacks != 1 else ''} with honesty. "
-            "Healing isn't a straight line."
-        )
-    return Recap("\n".join(lines))
+    routines = await services.repo.list_routine_checks(person.chat_id, monday, sunday)
+    return week_facts(entries, routines, zone, monday, services.library)
+
+
+async def compose_weekly_recap(services: Services, person: Person, day_in_week: date) -> Recap:
+    """The recap of the local week (Monday to Sunday) that contains ``day_in_week``.
+
+    A quiet week gets a short, warm message and no picture: an empty chart would read as a
+    tally of what did not happen.
+    """
+    facts = await load_week_facts(services, person, day_in_week)
+    phrases = recap_phrases()
+    text = recap_text(facts, services.library, phrases, services.rng)
+    if facts.is_quiet:
+        return Recap(text)
+    return Recap(text, render_week_chart(facts, phrases), chart_caption(facts, phrases))
 
 
 def local_today(person: Person, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(person.time_zone or "UTC")).date()
+    return now.astimezone(person_zone(person)).date()
+
+
+def previous_week(day: date) -> date:
+    """A day in the week before the one containing ``day``."""
+    return day - timedelta(days=7)

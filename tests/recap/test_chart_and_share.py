@@ -1,0 +1,139 @@
+"""The picture of the week, its words for screen readers, and the /share PDF (pure functions)."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from PIL import Image
+
+from bot.content.library import Library, load_library
+from bot.recap.chart import CAPTION_MAX_CHARS, chart_caption, render_week_chart
+from bot.recap.phrases import RecapPhrases, recap_phrases
+from bot.recap.share import build_share_pdf, latin1
+from bot.recap.story import WeekFacts, week_facts
+from storage.models import Entry, EntryKind
+from tests.recap.helpers import MONDAY, pdf_text, png_size
+
+ZONE = ZoneInfo("Europe/Lisbon")
+
+
+@pytest.fixture(scope="module")
+def library() -> Library:
+    return load_library()
+
+
+@pytest.fixture(scope="module")
+def phrases() -> RecapPhrases:
+    return recap_phrases()
+
+
+def entry(n: int, kind: EntryKind, day: int, hour: int, tags: list[str], **more: object) -> Entry:
+    local = datetime(MONDAY.year, MONDAY.month, MONDAY.day, hour, tzinfo=ZONE) + timedelta(days=day)
+    return Entry(
+        id=n,
+        chat_id=1,
+        kind=kind,
+        created_at=local.astimezone(UTC),
+        text=more.get("text"),  # type: ignore[arg-type]
+        tags=tags,
+        rating=more.get("rating"),  # type: ignore[arg-type]
+        prompt_id=None,
+        extra={},
+    )
+
+
+def facts_of(entries: list[Entry], library: Library) -> WeekFacts:
+    return week_facts(entries, [], ZONE, MONDAY, library)
+
+
+def test_the_picture_is_a_phone_sized_png_in_palette_colours(
+    library: Library, phrases: RecapPhrases
+) -> None:
+    facts = facts_of(
+        [
+            entry(1, EntryKind.WIN, 0, 9, ["listened"], rating=4),
+            entry(2, EntryKind.SETBACK, 2, 9, ["sad"]),
+            entry(3, EntryKind.SOCIAL, 4, 9, ["connected"]),
+            entry(4, EntryKind.SOCIAL, 4, 10, ["out_of_sync"]),
+        ],
+        library,
+    )
+    png = render_week_chart(facts, phrases)
+    assert png_size(png) == (1080, 1080)
+    with Image.open(io.BytesIO(png)) as image:
+        colours = {rgb for _, rgb in image.convert("RGB").getcolors(maxcolors=1 << 16) or []}
+    # Okabe-Ito blue (wins), orange (hard moments), reddish purple (connection) are all drawn;
+    # bluish green (reflections) too, for the two looks back.
+    for rgb in ((0, 114, 178), (230, 159, 0), (204, 121, 167), (0, 158, 115)):
+        assert rgb in colours
+    assert (255, 255, 255) in colours
+
+
+def test_a_crowded_week_still_fits_the_caption_limit(
+    library: Library, phrases: RecapPhrases
+) -> None:
+    crowded = [
+        entry(n, kind, day, 8 + n % 12, tags, rating=1 + n % 5)
+        for n, (kind, tags) in enumerate(
+            [
+                (EntryKind.WIN, ["paused"]),
+                (EntryKind.SETBACK, ["angry"]),
+                (EntryKind.SOCIAL, ["connected"]),
+                (EntryKind.SOCIAL, ["out_of_sync"]),
+                (EntryKind.REFLECTION, []),
+            ]
+            * 40
+        )
+        for day in range(7)
+    ]
+    facts = facts_of(crowded, library)
+    caption = chart_caption(facts, phrases)
+    assert len(caption) <= CAPTION_MAX_CHARS
+    assert caption.startswith("A picture of your week, 23 Nov to 29 Nov.")
+    assert (
+        "Sunday: 40 small wins, 120 reflections, 40 hard moments, 40 moments felt connected"
+        in caption
+    )
+    assert png_size(render_week_chart(facts, phrases)) == (1080, 1080)
+
+
+def test_latin1_keeps_what_it_can_and_drops_emoji() -> None:
+    assert latin1("“Café” – naïve… 💛 Øre") == '"Café" - naïve...  Øre'
+    assert latin1("Łódź, Œuvre, ğ") == "Lódz, OEuvre, g"
+    assert latin1("Привет") == "??????"
+    assert latin1("line one\nline two\u0007") == "line one\nline two"
+    latin1("any text at all \U0010ffff").encode("latin-1")
+
+
+def test_share_pdf_holds_the_weeks_and_words_only_when_asked(
+    library: Library, phrases: RecapPhrases
+) -> None:
+    busy = facts_of(
+        [
+            entry(1, EntryKind.WIN, 0, 9, ["boundary"], text="Said no to (extra) shifts \\ kindly"),
+            entry(2, EntryKind.SETBACK, 1, 9, ["overwhelmed"], text="Too much at once"),
+            entry(3, EntryKind.REFLECTION, 1, 21, []),
+        ],
+        library,
+    )
+    quiet = week_facts([], [], ZONE, MONDAY - timedelta(days=7), library)
+    with_words = build_share_pdf(
+        [busy, quiet], include_words=True, library=library, phrases=phrases, compress=False
+    )
+    assert with_words.startswith(b"%PDF")
+    text = pdf_text(with_words)
+    assert text.index("Week of 16 Nov to 22 Nov") < text.index("Week of 23 Nov to 29 Nov")
+    assert "A quiet week." in text
+    assert "I kept a boundary: 1" in text and "Feelings named: overwhelmed" in text
+    assert "Said no to (extra) shifts \\ kindly" in text
+    assert "Mon 23 Nov, 09:00, small win" in text
+    assert with_words.count(b"/Subtype /Image") == 1
+
+    without = pdf_text(
+        build_share_pdf([busy], include_words=False, library=library, phrases=phrases)
+    )
+    assert "I kept a boundary: 1" in without
+    assert "Said no" not in without and "Too much" not in without
