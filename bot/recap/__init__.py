@@ -77,3 +77,12 @@ def local_today(person: Person, now: datetime) -> date:
 def previous_week(day: date) -> date:
     """A day in the week before the one containing ``day``."""
     return day - timedelta(days=7)
+
+
+def week_to_recap(sent_on: date) -> date:
+    """A day in the week a recap sent on ``sent_on`` should look back on.
+
+    Late in the week (Thursday to Sunday) the current week has mostly happened; early in the
+    week (Monday to Wednesday) it has barely begun, so the recap looks at the week just ended.
+    """
+    return sent_on if sent_on.weekday() >= 3 else previous_week(sent_on)
