@@ -2,27 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import time
 from datetime import UTC
 from typing import Any
 
 from telegram import BotCommand
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.error import Conflict, NetworkError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    ContextTypes,
+    Defaults,
+)
 
 from bot.clock import Clock, SystemClock
 from bot.content.library import load_library
 from bot.content.ui import load_ui
 from bot.persistence import SqlitePersistence
+from bot.places import place_index
 from bot.services import Services
 from bot.settings import Settings
 from handlers import register_handlers
+from scheduler import ticker
+from storage.crypto import load_cipher
 from storage.sqlite import SqliteRepository
 
 log = logging.getLogger(__name__)
 
 # 429s are waited out and retried (python-telegram-bot retries nothing by default).
 RATE_LIMIT_RETRIES = 3
+
+# Polling refused with 409 Conflict this many times within CONFLICT_WINDOW_SECONDS means another
+# process polls with the same token: this one stops (``bot.__main__`` says so in one line) rather
+# than both taking turns. One stray 409 (a killed predecessor's poll not yet gone) is not enough.
+CONFLICTS_BEFORE_STOPPING = 3
+CONFLICT_WINDOW_SECONDS = 30.0
 
 COMMANDS: list[tuple[str, str]] = [
     ("start", "Set up Kindling, or see your settings"),
@@ -31,7 +51,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("reflect", "Look back on time with someone"),
     ("journal", "Your entries, newest first"),
     ("week", "A look back at this week"),
+    ("share", "A summary of your weeks, as a PDF"),
     ("pause", "For hard moments: grounding and help"),
+    ("resume", "Bring quieted nudges back"),
     ("settings", "Times, time zone and nudges"),
     ("help", "What Kindling can do"),
     ("cancel", "Leave what we're in the middle of"),
@@ -43,12 +65,22 @@ class KindlingApplication(Application):  # type: ignore[type-arg]
     read at ``initialize`` and closes after persistence is flushed at ``shutdown``."""
 
     services: Services
+    # Set when polling kept answering 409 Conflict (see ``_on_polling_error``).
+    another_instance_running: bool = False
+    _conflicts: tuple[float, ...] = ()
+    warm_up: asyncio.Task[Any] | None = None
 
     async def initialize(self) -> None:
         await self.services.repo.open()
         await super().initialize()
 
     async def shutdown(self) -> None:
+        if self.warm_up is not None and not self.warm_up.done():
+            # Stopped within seconds of starting: let go of the warm-up rather than leave a
+            # pending task behind for the closing event loop to complain about.
+            self.warm_up.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.warm_up
         try:
             await super().shutdown()
         finally:
@@ -57,12 +89,51 @@ class KindlingApplication(Application):  # type: ignore[type-arg]
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    # The city index takes a couple of seconds to build; build it in the background now so
+    # the first person to type their city after a restart is not the one who waits. A plain
+    # asyncio task: Application.create_task warns on stderr at every start when called before
+    # the application runs (post_init); the reference kept on the application keeps it alive.
+    assert isinstance(application, KindlingApplication)
+    application.warm_up = asyncio.create_task(
+        asyncio.to_thread(place_index), name="warm-place-index"
+    )
+
+
+async def _on_polling_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Errors of getUpdates itself (``run_polling`` passes them with no update).
+
+    Telegram unreachable: one warning line, no traceback; python-telegram-bot keeps polling with
+    a growing pause (1 s, 1.5 s ... up to 30 s) and recovers by itself. 409 Conflict again and
+    again: another instance runs on this token, so this one stops.
+    """
+    if update is not None or not isinstance(context.error, NetworkError | Conflict):
+        return  # an update's error: handlers.common.on_error logs it and apologises
+    application = context.application
+    assert isinstance(application, KindlingApplication)
+    if isinstance(context.error, NetworkError):
+        log.warning("polling failed type=%s retrying=1", type(context.error).__name__)
+        raise ApplicationHandlerStop
+    now = time.monotonic()
+    application._conflicts = (
+        *(t for t in application._conflicts if now - t < CONFLICT_WINDOW_SECONDS),
+        now,
+    )
+    log.info("polling conflict count=%d", len(application._conflicts))
+    stopping = len(application._conflicts) >= CONFLICTS_BEFORE_STOPPING
+    if stopping and not application.another_instance_running:
+        application.another_instance_running = True
+        # The updater's last getUpdates on the way out gets the same 409 and would log it with
+        # a traceback; the one line bot.__main__ prints says all there is to say.
+        logging.getLogger("telegram.ext.Updater").disabled = True
+        application.stop_running()
+    raise ApplicationHandlerStop
 
 
 def build_application(
     settings: Settings, *, clock: Clock | None = None, **builder_options: Any
 ) -> KindlingApplication:
-    repo = SqliteRepository(settings.database_path)
+    key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    repo = SqliteRepository(settings.database_path, cipher=load_cipher(key))
     persistence = SqlitePersistence(repo, update_interval=settings.persistence_interval)
     builder = (
         ApplicationBuilder()
@@ -91,5 +162,8 @@ def build_application(
         ui=load_ui(),
         library=load_library(),
     )
+    # Before handlers.common's error handler, which would log polling errors as crashes.
+    application.add_error_handler(_on_polling_error)
     register_handlers(application)
+    ticker.register(application)
     return application

@@ -2,21 +2,77 @@
 
 httpx logs every request URL at INFO, and python-telegram-bot's URLs carry the bot token, so
 those loggers are held at WARNING whatever LOG_LEVEL says.
+
+At DEBUG, python-telegram-bot logs whole updates ("Processing update ..." in
+telegram.ext.Application), every Bot API call with its parameters and its answer (people's
+messages, the bot's replies, the token in URLs: telegram.Bot / telegram.ext.ExtBot), and
+conversation keys; aiosqlite logs every statement with its values. Those loggers are held at
+INFO, so LOG_LEVEL=DEBUG shows Kindling's own debugging and never a person's words. As a second
+line, the handler drops DEBUG lines from them anyway and blanks out any secret it is given.
+
+Kindling's own lines follow ``event key=value ...``, with counts, kinds and error types only (never
+a person's words), so errors and sends can be counted per kind with grep.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-QUIET_LOGGERS = ("httpx", "httpcore", "telegram.request", "telegram._bot", "hpack")
+QUIET_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "telegram.request",
+    "telegram._bot",
+    "telegram.Bot",
+    "telegram.ext.ExtBot",
+    "hpack",
+)
+# Loggers whose DEBUG lines carry people's words, drafts or API parameters.
+PRIVATE_DEBUG_LOGGERS = (
+    "telegram",
+    "aiosqlite",
+    "apscheduler",
+)
 
 
-def configure_logging(level: str) -> None:
+class PrivacyFilter(logging.Filter):
+    """Drop DEBUG lines of ``PRIVATE_DEBUG_LOGGERS`` and replace secrets in every line."""
+
+    def __init__(self, secrets: Sequence[str] = ()) -> None:
+        super().__init__()
+        self.secrets = [secret for secret in secrets if secret]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.INFO and any(
+            record.name == name or record.name.startswith(name + ".")
+            for name in PRIVATE_DEBUG_LOGGERS
+        ):
+            return False
+        if self.secrets:
+            record.msg, record.args = self._redact(record.getMessage()), None
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self._redact(record.exc_text)
+        return True
+
+    def _redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[secret]")
+        return text
+
+
+def configure_logging(level: str, secrets: Sequence[str] = ()) -> None:
     logging.basicConfig(
         level=level,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         force=True,
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(PrivacyFilter(secrets))
+    for name in PRIVATE_DEBUG_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(max(logging.INFO, logging.getLevelName(level)))

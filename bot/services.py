@@ -16,6 +16,7 @@ from storage.repository import Repository
 
 if TYPE_CHECKING:
     from bot.app import KindlingApplication
+    from handlers.flood import FloodWindow
 
 
 @dataclass(slots=True)
@@ -29,6 +30,8 @@ class Services:
     # Group chats already told that Kindling works only in private (kept in memory only, so
     # nothing about a group is ever stored).
     groups_told: set[int] = field(default_factory=set)
+    # Recent arrivals per private chat, for the flood guard (handlers/flood.py); memory only.
+    flood_windows: dict[int, FloodWindow] = field(default_factory=dict)
 
 
 def services(context: CallbackContext) -> Services:  # type: ignore[type-arg]

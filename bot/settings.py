@@ -24,6 +24,7 @@ FIXES: dict[str, str] = {
     "TELEGRAM_RATE_LIMIT": "set it to a number of messages per second, such as 30",
     "TICK_SECONDS": "set it to a number of seconds between 1 and 60, such as 30",
     "ENCRYPTION_KEY": "run `python -m bot keygen` and paste the key it prints",
+    "BREATHING_PHASE_SECONDS": "leave it unset, or set a number of seconds up to 10, such as 4",
 }
 
 
@@ -36,12 +37,17 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     database_path: Path = Path("kindling.db")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    telegram_rate_limit: float = Field(default=30.0, gt=0, le=1000)
+    # Telegram allows about 30 messages a second overall; a little under it leaves room for
+    # network jitter, which would otherwise turn the 30th message of a second into a 429.
+    telegram_rate_limit: float = Field(default=29.0, gt=0, le=1000)
     tick_seconds: float = Field(default=30.0, gt=0, le=60)
     # How often python-telegram-bot writes conversation state to SQLite: short, so a restart
     # loses at most this much of a half-finished conversation.
     persistence_interval: float = Field(default=0.5, gt=0, le=60)
     encryption_key: SecretStr | None = None
+    # How long each side of /pause's breathing box lasts, overriding the seconds written in
+    # grounding.toml; unset means those. Tests and demos shorten it.
+    breathing_phase_seconds: float | None = Field(default=None, gt=0, le=10)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -8,9 +8,36 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import common, onboarding
+from handlers import (
+    common,
+    delete,
+    export,
+    flood,
+    journal,
+    onboarding,
+    pause,
+    practice_setback,
+    practice_win,
+    prompt_buttons,
+    prompt_reply,
+    reflect,
+    routines,
+    safety,
+    settings,
+    week,
+)
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     common.register(application)
+    for privacy in (flood, delete, export):  # groups -8, 9, 50
+        privacy.register(application)
     onboarding.register(application)
+    settings.register(application)
+    prompt_buttons.register(application)  # 80
+    for recap in (week, routines):  # 8, 50
+        recap.register(application)
+    for practice in (practice_win, practice_setback, reflect, journal, prompt_reply):  # 2,3,4,5,90
+        practice.register(application)
+    for hard_moments in (pause, safety):  # 7; -5 (crisis check) and 50 (/resume)
+        hard_moments.register(application)

@@ -3,10 +3,12 @@ the catch-alls for anything no flow took, and the error handler."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -124,9 +126,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(update, Update) and update.effective_chat is not None:
         if update.effective_chat.type != ChatType.PRIVATE:
             return
-        try:
-            if update.callback_query is not None:
+        if update.callback_query is not None:
+            # Most steps answer the press before doing their work, so the error often comes
+            # after it was answered; answering again is then refused, and that must not cost
+            # the person the apology.
+            with contextlib.suppress(TelegramError):
                 await update.callback_query.answer()
+        try:
             await context.bot.send_message(
                 update.effective_chat.id, services(context).ui("common.error_apology")
             )

@@ -31,7 +31,8 @@ from bot.formatting import escape, locale_for
 from bot.services import Services, services
 from handlers.entry_text import drop_draft
 from handlers.flow import end_all_flows
-from storage.models import Entry, EntryKind
+from scheduler.timecalc import is_valid_zone
+from storage.models import Entry, EntryKind, Person
 
 GROUP = 5
 PAGE_SIZE = 5
@@ -59,6 +60,12 @@ def kind_label(entry: Entry, svc: Services) -> str:
     except KeyError:  # a kind or feeling no longer in the library: the plain label will do
         detail = None
     return svc.ui("journal.kind_detail", kind=label, detail=escape(detail)) if detail else label
+
+
+def readable_zone(person: Person | None) -> str:
+    """The person's zone; UTC when none is set or the stored name no longer exists."""
+    zone = person.time_zone if person else None
+    return zone if zone and is_valid_zone(zone) else "UTC"
 
 
 def show_entry(
@@ -97,7 +104,7 @@ async def page_view(
     page = max(0, min(page, last_page))
     entries = await svc.repo.list_entries(chat_id, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
     person = await svc.repo.get_person(chat_id)
-    zone = (person.time_zone if person else None) or "UTC"
+    zone = readable_zone(person)
     first = page * PAGE_SIZE + 1
     lines = [
         svc.ui("journal.header", first=first, last=first + len(entries) - 1, total=total),
@@ -194,7 +201,7 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         await query.answer()
         person = await svc.repo.get_person(chat_id)
-        zone = (person.time_zone if person else None) or "UTC"
+        zone = readable_zone(person)
         shown = show_entry(entry, None, zone, locale, svc, limit=None)
         await replace_message(
             update,

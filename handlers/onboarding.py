@@ -29,7 +29,7 @@ from bot.zone_lookup import ZoneMatch, look_up_zone
 from handlers.entry_text import NOT_WORDS, WORDS
 from handlers.flow import END, Flow
 from scheduler.plan import schedule_fields
-from scheduler.timecalc import parse_local_time
+from scheduler.timecalc import is_valid_zone, parse_local_time
 from storage.models import Person
 
 GROUP = 1
@@ -52,6 +52,8 @@ def summary(person: Person, locale: str, ui: UiTexts) -> str:
     """One line on when reflections come, for welcome-backs and /settings."""
     if not person.time_zone:
         return ui("onboarding.summary_no_zone")
+    if not is_valid_zone(person.time_zone):  # a name tzdata has since dropped: ask again
+        return ui("reliability.zone_lost")
     zone = zone_label(person.time_zone)
     if person.prompts_enabled and person.prompt_time:
         return ui(

@@ -248,6 +248,8 @@ def summary_lines(person: Person, locale: str, ui: UiTexts, now: datetime) -> li
                 local_time=show_time(local_now(person.time_zone, now), locale),
             )
         )
+    elif person.time_zone:  # a name tzdata has since dropped: ask again
+        lines.append(ui("reliability.settings_zone_lost"))
     else:
         lines.append(ui("settings.line_zone_unset"))
     lines.append(
@@ -499,7 +501,8 @@ async def prompts_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def ask_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
     """Ask where the person is now."""
     ui = services(context).ui
-    zone = escape(zone_label(person.time_zone)) if person.time_zone else "UTC"
+    valid = person.time_zone and is_valid_zone(person.time_zone)
+    zone = escape(zone_label(person.time_zone)) if valid else "UTC"  # type: ignore[arg-type]
     await _say(update, context, ui("settings.zone.ask", zone=zone), _keyboard([_back_row(ui)]))
     return ZONE
 

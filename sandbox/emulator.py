@@ -1377,6 +1377,9 @@ class BotApiEmulator:
         self.bot_id = int(prefix) if prefix.isdigit() else 123456
 
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        # (time.monotonic() when the call arrived, method, chat_id or None, HTTP status) of every
+        # answered call, so tests can check how long a client waited after a 429.
+        self.timeline: list[tuple[float, str, Any, int]] = []
         self.commands: list[dict[str, Any]] = []
         self.stats: Counter[str] = Counter()
         self.faults = FaultPlan()
@@ -1393,6 +1396,8 @@ class BotApiEmulator:
         self._activity: Counter[int] = Counter()
         self._transcripts: dict[int, list[str]] = {}
         self._updates: list[dict[str, Any]] = []
+        # Every update a person action queued, by update_id (for ``deliver_again``).
+        self._queued: dict[int, dict[str, Any]] = {}
         self._next_update_id = 100_000_001
         self._delivered_up_to = 0
         self._allowed_updates: list[str] = []
@@ -1611,6 +1616,7 @@ class BotApiEmulator:
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         """Route ``/bot<token>/<method>``, apply faults, run the method, shape the reply."""
+        arrived = time.monotonic()
         if self.faults.refusing:
             return self._drop(request)
         parts = request.path.strip("/").split("/")
@@ -1661,6 +1667,7 @@ class BotApiEmulator:
             response = web.json_response({"ok": True, "result": result})
         if self.faults.refusing:
             return self._drop(request)
+        self.timeline.append((arrived, method, params.get("chat_id"), response.status))
         await self._notify()
         if delay is not None and delay.then_accept:
             await self._hold(delay.seconds)
@@ -1787,8 +1794,20 @@ class BotApiEmulator:
         update = {"update_id": self._next_update_id, **body}
         self._next_update_id += 1
         self._updates.append(update)
+        self._queued[update["update_id"]] = update
         await self._notify()
         return update
+
+    async def deliver_again(self, update_id: int | None = None) -> dict[str, Any]:
+        """Hand the bot an update it already had, once more (default: the newest one).
+
+        Telegram does this when a bot stops before confirming what it fetched. The copy keeps
+        the payload (same message, same callback query id) and takes the next update_id, since
+        the bot's offset has already moved past the original one.
+        """
+        original = self._queued[update_id if update_id is not None else max(self._queued)]
+        body = {key: value for key, value in original.items() if key != "update_id"}
+        return await self._enqueue(body)
 
     def _new_message_id(self, chat_id: int) -> int:
         self._next_message_id[chat_id] += 1

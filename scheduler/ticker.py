@@ -366,7 +366,8 @@ class _Run:
         )
 
     async def _send_recap(self, person: Person, local_day: date) -> Message:
-        recap = await compose_weekly_recap(self.services, person, week_to_recap(local_day))
+        week = week_to_recap(local_day, person.recap_weekday)
+        recap = await compose_weekly_recap(self.services, person, week)
         if recap.chart_png:
             chart = recap.chart_png
             # Each message is retried on its own, so a failed text never repeats the chart.

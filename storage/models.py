@@ -7,9 +7,13 @@ Plain dataclasses so handlers and the scheduler never see rows or SQL. Every ins
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
+
+# An entry whose words read as a crisis: kept as the person wrote it, but never counted or
+# celebrated as a win or a connected moment anywhere.
+CRISIS_TAG = "crisis_flagged"
 
 
 class EntryKind(StrEnum):
@@ -30,6 +34,12 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"
+
+
+# ``quiet_until`` for "quiet until I turn them back on" (/settings): a far-future instant rather
+# than a separate flag, so ``is_quiet`` and the scheduler need no special case. Any quiet_until at
+# or after this means "indefinitely"; never add time to it (datetime.max is one day later).
+QUIET_UNTIL_TURNED_BACK_ON = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 @dataclass(slots=True)
@@ -94,3 +104,34 @@ class Delivery:
     prompt_id: str | None
     message_id: int | None
     error: str | None
+    # On a sent daily prompt: when "Later" asked for it once more (None when nothing is pending).
+    again_at: datetime | None = None
+
+
+class RoutineAnswer(StrEnum):
+    """One part of the optional routines check: how it went today, or skipped."""
+
+    OKAY = "okay"
+    NOT_GREAT = "not_great"
+    SKIPPED = "skipped"
+
+
+# The parts of the routines check, in the order they are asked; also the column names.
+ROUTINE_PARTS = ("sleep", "meals", "movement")
+
+
+@dataclass(slots=True)
+class RoutineCheck:
+    """A person's routines check for one local date; a part is None until answered."""
+
+    chat_id: int
+    local_date: date
+    created_at: datetime
+    sleep: RoutineAnswer | None = None
+    meals: RoutineAnswer | None = None
+    movement: RoutineAnswer | None = None
+
+    def answer(self, part: str) -> RoutineAnswer | None:
+        if part not in ROUTINE_PARTS:
+            raise ValueError(f"not a routines part: {part}")
+        return getattr(self, part)  # type: ignore[no-any-return]

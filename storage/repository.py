@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from storage.models import (
@@ -19,6 +19,8 @@ from storage.models import (
     EntryKind,
     NewEntry,
     Person,
+    RoutineAnswer,
+    RoutineCheck,
 )
 
 # Fields of Person a caller may change; first_seen and chat_id never change.
@@ -74,6 +76,32 @@ class Repository(ABC):
     @abstractmethod
     async def due_people(self, kind: DeliveryKind, now: datetime, limit: int) -> list[Person]:
         """Active people whose next prompt (or recap) is at or before ``now``, oldest first."""
+
+    @abstractmethod
+    async def advance_due(
+        self, chat_id: int, kind: DeliveryKind, handled: datetime, following: datetime | None
+    ) -> bool:
+        """Move the person's next prompt (or recap) from ``handled`` on to ``following``.
+
+        Only if it still reads ``handled``: a schedule changed meanwhile (say in /settings) is
+        newer than the scheduler's view and is kept. False when nothing changed.
+        """
+
+    @abstractmethod
+    async def claim_and_advance(
+        self,
+        chat_id: int,
+        kind: DeliveryKind,
+        local_date: str,
+        now: datetime,
+        *,
+        handled: datetime,
+        following: datetime | None,
+        prompt_id: str | None = None,
+    ) -> bool:
+        """``claim_delivery`` and ``advance_due`` in one transaction: the scheduler's decision
+        about one due prompt (or recap), written at once. True if this call made the claim; the
+        schedule moves on either way."""
 
     @abstractmethod
     async def delete_person(self, chat_id: int) -> None:
@@ -139,6 +167,44 @@ class Repository(ABC):
 
     @abstractmethod
     async def list_deliveries(self, chat_id: int) -> list[Delivery]: ...
+
+    @abstractmethod
+    async def latest_sent_prompt(self, chat_id: int, since: datetime) -> Delivery | None:
+        """The newest daily prompt (first or again) sent to the person at or after ``since``."""
+
+    @abstractmethod
+    async def recent_prompt_ids(self, chat_id: int, limit: int) -> list[str]:
+        """Ids of the daily prompts most recently chosen for the person, newest first."""
+
+    @abstractmethod
+    async def schedule_prompt_again(self, chat_id: int, local_date: str, due_at: datetime) -> bool:
+        """Ask for that date's sent prompt once more at ``due_at`` ("Later").
+
+        False (and nothing changes) unless the prompt was sent, no re-send is pending and none
+        was made or skipped for that date: a prompt comes back at most once.
+        """
+
+    @abstractmethod
+    async def due_prompt_agains(self, now: datetime, limit: int) -> list[Delivery]:
+        """Sent prompts whose re-send is due at or before ``now``, oldest first."""
+
+    @abstractmethod
+    async def clear_prompt_again(self, chat_id: int, local_date: str) -> None:
+        """Forget a pending re-send of that date's prompt (sent, skipped, or no longer wanted)."""
+
+    # -- routines check (optional: sleep, meals, movement) -----------------------------------
+    @abstractmethod
+    async def record_routine_answer(
+        self, chat_id: int, local_date: date, part: str, answer: RoutineAnswer, now: datetime
+    ) -> RoutineCheck:
+        """Keep one part (see ``ROUTINE_PARTS``) of the day's check, creating the day's row if
+        needed; answering a part again replaces the earlier answer."""
+
+    @abstractmethod
+    async def list_routine_checks(
+        self, chat_id: int, first_day: date, last_day: date
+    ) -> list[RoutineCheck]:
+        """The person's checks for local dates from ``first_day`` to ``last_day`` inclusive."""
 
     # -- conversation state and bot persistence ----------------------------------------------
     @abstractmethod

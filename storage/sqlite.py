@@ -11,15 +11,17 @@ import asyncio
 import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
+from storage.crypto import TextCipher, adopt_key, verify_key
 from storage.errors import DatabaseUnreadableError, StorageError
 from storage.migrate import migrate
 from storage.models import (
+    ROUTINE_PARTS,
     Delivery,
     DeliveryKind,
     DeliveryStatus,
@@ -27,6 +29,8 @@ from storage.models import (
     EntryKind,
     NewEntry,
     Person,
+    RoutineAnswer,
+    RoutineCheck,
 )
 from storage.repository import PERSON_FIELDS, Repository
 
@@ -39,13 +43,40 @@ _PERSON_COLUMNS = (
 )
 _ENTRY_COLUMNS = "id, chat_id, kind, text, tags, rating, prompt_id, extra, created_at"
 _DELIVERY_COLUMNS = (
-    "id, chat_id, kind, local_date, status, claimed_at, sent_at, prompt_id, message_id, error"
+    "id, chat_id, kind, local_date, status, claimed_at, sent_at, prompt_id, message_id, error, "
+    "again_at"
 )
 _BOOL_FIELDS = frozenset(
     {"prompts_enabled", "active", "onboarded", "gentle_next", "routines_enabled"}
 )
 _INSTANT_FIELDS = frozenset({"quiet_until", "next_prompt_at", "next_recap_at"})
 _TIME_FIELDS = frozenset({"prompt_time", "recap_time"})
+# Person fields a person typed themselves: bounded and sealed like entry texts.
+_PERSON_TEXT_FIELDS = frozenset({"trusted_name", "trusted_contact"})
+
+# A hard cap on any one text a person wrote, whatever a handler let through (handlers keep
+# less, see handlers/entry_text.py, and tell the person); beyond it the text is cut here.
+MAX_STORED_TEXT_CHARS = 4000
+
+
+def bound_text(value: Any) -> Any:
+    """A text cut to ``MAX_STORED_TEXT_CHARS``; anything else unchanged."""
+    if isinstance(value, str) and len(value) > MAX_STORED_TEXT_CHARS:
+        return value[:MAX_STORED_TEXT_CHARS]
+    return value
+
+
+def bound_extra(value: Any) -> Any:
+    """``bound_text`` applied to every text inside an entry's ``extra`` document."""
+    if isinstance(value, dict):
+        return {key: bound_extra(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [bound_extra(item) for item in value]
+    return bound_text(value)
+
+
+def _is_read_only(error: sqlite3.Error) -> bool:
+    return getattr(error, "sqlite_errorname", "").startswith("SQLITE_READONLY")
 
 
 def to_epoch(instant: datetime | None) -> int | None:
@@ -78,6 +109,8 @@ def _encode_field(name: str, value: Any) -> Any:
     return value
 
 
+# Rows are turned into records through SqliteRepository._person_from / _entry_from, which open
+# sealed texts first when encryption is on; calling _person/_entry on a raw row skips that.
 def _person(row: sqlite3.Row | tuple[Any, ...]) -> Person:
     return Person(
         chat_id=row[0],
@@ -127,14 +160,17 @@ def _delivery(row: sqlite3.Row | tuple[Any, ...]) -> Delivery:
         prompt_id=row[7],
         message_id=row[8],
         error=row[9],
+        again_at=from_epoch(row[10]),
     )
 
 
 class SqliteRepository(Repository):
     """Kindling's storage in one SQLite file (WAL, foreign keys, busy timeout)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, cipher: TextCipher | None = None) -> None:
         self.path = Path(path)
+        # With a cipher, people's own words are sealed before they are written (storage/crypto).
+        self.cipher = cipher
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
@@ -150,17 +186,67 @@ class SqliteRepository(Repository):
             try:
                 await db.execute("PRAGMA journal_mode = WAL")
             except sqlite3.DatabaseError as exc:
+                if _is_read_only(exc):
+                    raise StorageError(self._read_only_message()) from exc
                 raise DatabaseUnreadableError(
                     f"{self.path} is not a Kindling database or is damaged ({exc}); "
                     "it was left untouched"
                 ) from exc
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute("PRAGMA secure_delete = ON")
+            await self._refuse_damaged(db)
+            # The key is checked before anything is written, migrations included.
+            await verify_key(db, self.cipher)
+            await self._refuse_unwritable(db)
             await migrate(db)
+            await adopt_key(db, self.cipher)
         except BaseException:
             await db.close()
             raise
         self._db = db
+
+    async def _refuse_damaged(self, db: aiosqlite.Connection) -> None:
+        """Stop before using a file with damaged pages: running on it would fail person by
+        person (and writing could spread the damage). Costs about 10 ms per MB, once."""
+        try:
+            async with db.execute("PRAGMA quick_check") as cursor:
+                first = (await cursor.fetchone() or ("ok",))[0]
+        except sqlite3.DatabaseError as exc:
+            first = str(exc)
+        if first != "ok":
+            problem = " ".join(str(first).replace("*", " ").split())[:120]  # one line
+            raise DatabaseUnreadableError(
+                f"{self.path} is damaged ({problem}); it was left untouched. Restore it from a "
+                "backup, or point DATABASE_PATH at a new file"
+            )
+
+    async def _refuse_unwritable(self, db: aiosqlite.Connection) -> None:
+        """Stop at start-up, not at every person's first save, when the file cannot be written
+        (read-only, or held by another writer past the busy timeout). A write that is rolled
+        back: nothing changes."""
+        try:
+            async with db.execute("PRAGMA user_version") as cursor:
+                version = int((await cursor.fetchone() or (0,))[0])
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                await db.execute(f"PRAGMA user_version = {version}")
+            finally:
+                await db.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            if _is_read_only(exc):
+                raise StorageError(self._read_only_message()) from exc
+            if exc.sqlite_errorname in {"SQLITE_BUSY", "SQLITE_LOCKED"}:
+                raise StorageError(
+                    f"{self.path} is locked by another program (another Kindling, or a tool "
+                    "holding it open); stop that one first. It was left untouched"
+                ) from exc
+            raise
+
+    def _read_only_message(self) -> str:
+        return (
+            f"{self.path} is read-only, and Kindling needs to write to it; check the "
+            "permissions of the file and its folder. It was left untouched"
+        )
 
     async def close(self) -> None:
         if self._db is not None:
@@ -185,12 +271,37 @@ class SqliteRepository(Repository):
         async with self._lock, self.db.execute(sql, params) as cursor:
             return cursor.rowcount
 
+    # -- people's own words: bounded, and sealed when a key is set (storage/crypto.py) --------
+    def _seal(self, field: str, value: str | None) -> str | None:
+        if value is None or self.cipher is None:
+            return value
+        return self.cipher.seal(field, value)
+
+    def _unseal(self, field: str, value: str | None) -> str | None:
+        if value is None or self.cipher is None:
+            return value
+        return self.cipher.unseal(field, value)
+
+    def _person_from(self, row: Sequence[Any]) -> Person:
+        """``_person`` for a stored row: trusted_name and trusted_contact opened first."""
+        values = list(row)
+        values[15] = self._unseal("people.trusted_name", values[15])
+        values[16] = self._unseal("people.trusted_contact", values[16])
+        return _person(tuple(values))
+
+    def _entry_from(self, row: Sequence[Any]) -> Entry:
+        """``_entry`` for a stored row: text and extra opened first."""
+        values = list(row)
+        values[3] = self._unseal("entries.text", values[3])
+        values[7] = self._unseal("entries.extra", values[7])
+        return _entry(tuple(values))
+
     # -- people ------------------------------------------------------------------------------
     async def get_person(self, chat_id: int) -> Person | None:
         row = await self._fetchone(
             f"SELECT {_PERSON_COLUMNS} FROM people WHERE chat_id = ?", (chat_id,)
         )
-        return _person(row) if row else None
+        return self._person_from(row) if row else None
 
     async def ensure_person(self, chat_id: int, now: datetime) -> Person:
         await self._write(
@@ -208,6 +319,12 @@ class SqliteRepository(Repository):
         if changes:
             assignments = ", ".join(f"{name} = ?" for name in changes)
             values = [_encode_field(name, value) for name, value in changes.items()]
+            values = [
+                self._seal(f"people.{name}", bound_text(value))
+                if name in _PERSON_TEXT_FIELDS
+                else value
+                for name, value in zip(changes, values, strict=True)
+            ]
             await self._write(
                 f"UPDATE people SET {assignments} WHERE chat_id = ?", (*values, chat_id)
             )
@@ -228,7 +345,59 @@ class SqliteRepository(Repository):
             f"ORDER BY {column} LIMIT ?",
             (to_epoch(now), limit),
         )
-        return [_person(row) for row in rows]
+        return [self._person_from(row) for row in rows]
+
+    async def advance_due(
+        self, chat_id: int, kind: DeliveryKind, handled: datetime, following: datetime | None
+    ) -> bool:
+        column = "next_recap_at" if kind is DeliveryKind.RECAP else "next_prompt_at"
+        changed = await self._write(
+            f"UPDATE people SET {column} = ? WHERE chat_id = ? AND {column} = ?",
+            (to_epoch(following), chat_id, to_epoch(handled)),
+        )
+        return changed == 1
+
+    async def claim_and_advance(
+        self,
+        chat_id: int,
+        kind: DeliveryKind,
+        local_date: str,
+        now: datetime,
+        *,
+        handled: datetime,
+        following: datetime | None,
+        prompt_id: str | None = None,
+    ) -> bool:
+        # One commit instead of two: at Telegram's 30 messages a second, the scheduler's writes
+        # (each an fsync) are what limits a large fan-out.
+        column = "next_recap_at" if kind is DeliveryKind.RECAP else "next_prompt_at"
+        async with self._lock:
+            db = self.db
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = await db.execute(
+                    "INSERT OR IGNORE INTO deliveries (chat_id, kind, local_date, status, "
+                    "claimed_at, prompt_id) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        chat_id,
+                        str(kind),
+                        local_date,
+                        str(DeliveryStatus.CLAIMED),
+                        to_epoch(now),
+                        prompt_id,
+                    ),
+                )
+                claimed = cursor.rowcount == 1
+                await cursor.close()
+                await db.execute(
+                    f"UPDATE people SET {column} = ? WHERE chat_id = ? AND {column} = ?",
+                    (to_epoch(following), chat_id, to_epoch(handled)),
+                )
+                await db.execute("COMMIT")
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+        return claimed
 
     async def delete_person(self, chat_id: int) -> None:
         async with self._lock:
@@ -237,6 +406,7 @@ class SqliteRepository(Repository):
             try:
                 await db.execute("DELETE FROM entries WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM deliveries WHERE chat_id = ?", (chat_id,))
+                await db.execute("DELETE FROM routines WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))
                 await db.execute(
                     "DELETE FROM bot_blobs WHERE kind IN ('user_data', 'chat_data') AND key = ?",
@@ -262,24 +432,26 @@ class SqliteRepository(Repository):
                 (
                     entry.chat_id,
                     str(entry.kind),
-                    entry.text,
+                    self._seal("entries.text", bound_text(entry.text)),
                     json.dumps(entry.tags, ensure_ascii=False),
                     entry.rating,
                     entry.prompt_id,
-                    json.dumps(entry.extra, ensure_ascii=False),
+                    self._seal(
+                        "entries.extra", json.dumps(bound_extra(entry.extra), ensure_ascii=False)
+                    ),
                     to_epoch(entry.created_at),
                 ),
             ) as cursor,
         ):
             row = await cursor.fetchone()
-        return _entry(row)
+        return self._entry_from(row)
 
     async def get_entry(self, chat_id: int, entry_id: int) -> Entry | None:
         row = await self._fetchone(
             f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE id = ? AND chat_id = ?",
             (entry_id, chat_id),
         )
-        return _entry(row) if row else None
+        return self._entry_from(row) if row else None
 
     async def list_entries(
         self,
@@ -309,7 +481,7 @@ class SqliteRepository(Repository):
             f"ORDER BY created_at {order}, id {order} LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
-        return [_entry(row) for row in rows]
+        return [self._entry_from(row) for row in rows]
 
     async def count_entries(self, chat_id: int) -> int:
         row = await self._fetchone("SELECT count(*) FROM entries WHERE chat_id = ?", (chat_id,))
@@ -381,6 +553,109 @@ class SqliteRepository(Repository):
         )
         return [_delivery(row) for row in rows]
 
+    async def latest_sent_prompt(self, chat_id: int, since: datetime) -> Delivery | None:
+        row = await self._fetchone(
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries "
+            "WHERE chat_id = ? AND kind IN (?, ?) AND status = ? AND sent_at >= ? "
+            "ORDER BY sent_at DESC, id DESC LIMIT 1",
+            (
+                chat_id,
+                str(DeliveryKind.PROMPT),
+                str(DeliveryKind.PROMPT_AGAIN),
+                str(DeliveryStatus.SENT),
+                to_epoch(since),
+            ),
+        )
+        return _delivery(row) if row else None
+
+    async def recent_prompt_ids(self, chat_id: int, limit: int) -> list[str]:
+        rows = await self._fetchall(
+            "SELECT prompt_id FROM deliveries "
+            "WHERE chat_id = ? AND kind = ? AND prompt_id IS NOT NULL "
+            "ORDER BY local_date DESC LIMIT ?",
+            (chat_id, str(DeliveryKind.PROMPT), limit),
+        )
+        return [row[0] for row in rows]
+
+    async def schedule_prompt_again(self, chat_id: int, local_date: str, due_at: datetime) -> bool:
+        # One statement, so two quick presses of "Later" cannot both schedule a re-send.
+        changed = await self._write(
+            "UPDATE deliveries SET again_at = ? "
+            "WHERE chat_id = ? AND kind = ? AND local_date = ? AND status = ? "
+            "AND again_at IS NULL AND NOT EXISTS (SELECT 1 FROM deliveries "
+            "WHERE chat_id = ? AND kind = ? AND local_date = ?)",
+            (
+                to_epoch(due_at),
+                chat_id,
+                str(DeliveryKind.PROMPT),
+                local_date,
+                str(DeliveryStatus.SENT),
+                chat_id,
+                str(DeliveryKind.PROMPT_AGAIN),
+                local_date,
+            ),
+        )
+        return changed == 1
+
+    async def due_prompt_agains(self, now: datetime, limit: int) -> list[Delivery]:
+        rows = await self._fetchall(
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries "
+            "WHERE again_at IS NOT NULL AND again_at <= ? ORDER BY again_at LIMIT ?",
+            (to_epoch(now), limit),
+        )
+        return [_delivery(row) for row in rows]
+
+    async def clear_prompt_again(self, chat_id: int, local_date: str) -> None:
+        await self._write(
+            "UPDATE deliveries SET again_at = NULL "
+            "WHERE chat_id = ? AND kind = ? AND local_date = ? AND again_at IS NOT NULL",
+            (chat_id, str(DeliveryKind.PROMPT), local_date),
+        )
+
+    # -- routines check ------------------------------------------------------------------------
+    _ROUTINE_COLUMNS = "chat_id, local_date, created_at, sleep, meals, movement"
+
+    @staticmethod
+    def _routine_check(row: sqlite3.Row | tuple[Any, ...]) -> RoutineCheck:
+        return RoutineCheck(
+            chat_id=row[0],
+            local_date=date.fromisoformat(row[1]),
+            created_at=from_epoch(row[2]),  # type: ignore[arg-type]
+            sleep=RoutineAnswer(row[3]) if row[3] else None,
+            meals=RoutineAnswer(row[4]) if row[4] else None,
+            movement=RoutineAnswer(row[5]) if row[5] else None,
+        )
+
+    async def record_routine_answer(
+        self, chat_id: int, local_date: date, part: str, answer: RoutineAnswer, now: datetime
+    ) -> RoutineCheck:
+        # The part names a column, so it is checked against the fixed list, never interpolated
+        # from anything a person sent.
+        if part not in ROUTINE_PARTS:
+            raise ValueError(f"not a routines part: {part}")
+        async with (
+            self._lock,
+            self.db.execute(
+                f"INSERT INTO routines (chat_id, local_date, {part}, created_at) "
+                "VALUES (?, ?, ?, ?) "
+                f"ON CONFLICT (chat_id, local_date) DO UPDATE SET {part} = excluded.{part} "
+                f"RETURNING {self._ROUTINE_COLUMNS}",
+                (chat_id, local_date.isoformat(), str(RoutineAnswer(answer)), to_epoch(now)),
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        return self._routine_check(row)
+
+    async def list_routine_checks(
+        self, chat_id: int, first_day: date, last_day: date
+    ) -> list[RoutineCheck]:
+        rows = await self._fetchall(
+            f"SELECT {self._ROUTINE_COLUMNS} FROM routines "
+            "WHERE chat_id = ? AND local_date BETWEEN ? AND ? ORDER BY local_date",
+            (chat_id, first_day.isoformat(), last_day.isoformat()),
+        )
+        return [self._routine_check(row) for row in rows]
+
     # -- conversation state and bot persistence ----------------------------------------------
     async def load_conversations(self, name: str) -> dict[str, tuple[int | None, str]]:
         rows = await self._fetchall(
@@ -403,7 +678,7 @@ class SqliteRepository(Repository):
 
     async def load_blobs(self, kind: str) -> dict[int, str]:
         rows = await self._fetchall("SELECT key, data FROM bot_blobs WHERE kind = ?", (kind,))
-        return dict(rows)
+        return {key: self._unseal("bot_blobs.data", data) for key, data in rows}
 
     async def save_blob(self, kind: str, key: int, data_json: str | None) -> None:
         if data_json is None:
@@ -412,5 +687,5 @@ class SqliteRepository(Repository):
             await self._write(
                 "INSERT INTO bot_blobs (kind, key, data) VALUES (?, ?, ?) "
                 "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
-                (kind, key, data_json),
+                (kind, key, self._seal("bot_blobs.data", data_json)),
             )

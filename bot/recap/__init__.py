@@ -79,10 +79,11 @@ def previous_week(day: date) -> date:
     return day - timedelta(days=7)
 
 
-def week_to_recap(sent_on: date) -> date:
-    """A day in the week a recap sent on ``sent_on`` should look back on.
+def week_to_recap(sent_on: date, recap_weekday: int) -> date:
+    """A day in the week a scheduled recap sent on ``sent_on`` should look back on.
 
-    Late in the week (Thursday to Sunday) the current week has mostly happened; early in the
-    week (Monday to Wednesday) it has barely begun, so the recap looks at the week just ended.
+    Someone whose recap day is late in the week (Thursday to Sunday) gets the week that is
+    ending; someone who chose an early day (Monday to Wednesday) gets the week just ended,
+    since the new one has barely begun.
     """
-    return sent_on if sent_on.weekday() >= 3 else previous_week(sent_on)
+    return sent_on if recap_weekday >= 3 else previous_week(sent_on)

@@ -22,7 +22,14 @@ from babel.dates import format_date
 from bot.content.library import SOCIAL_LADDER, Library
 from bot.formatting import escape
 from bot.recap.phrases import RecapPhrases
-from storage.models import ROUTINE_PARTS, Entry, EntryKind, RoutineAnswer, RoutineCheck
+from storage.models import (
+    CRISIS_TAG,
+    ROUTINE_PARTS,
+    Entry,
+    EntryKind,
+    RoutineAnswer,
+    RoutineCheck,
+)
 
 CONNECTED = "connected"
 OUT_OF_SYNC = "out_of_sync"
@@ -245,7 +252,11 @@ def week_facts(
             continue
         day = counts[i]
         win_kind: str | None = None
-        if entry.kind is EntryKind.WIN:
+        if CRISIS_TAG in entry.tags:
+            # Words that read as a crisis are a hard moment, whatever flow they were typed in:
+            # never a win to count, a connected moment, or a step up the ladder.
+            day["setbacks"] += 1
+        elif entry.kind is EntryKind.WIN:
             day["wins"] += 1
             win_kind = win_kind_of(entry, win_ids)
             wins_by_kind[win_kind] += 1
@@ -256,7 +267,7 @@ def week_facts(
             feelings.update(t for t in entry.tags if t in feeling_ids)
         else:
             day["reflections"] += 1
-        if entry.kind in (EntryKind.SOCIAL, EntryKind.REFLECTION):
+        if CRISIS_TAG not in entry.tags and entry.kind in (EntryKind.SOCIAL, EntryKind.REFLECTION):
             said_yes = {
                 t.split(":", 1)[0]
                 for t in entry.tags
@@ -270,7 +281,7 @@ def week_facts(
                 answers_out_of_sync.update(said_yes)
         if entry.rating is not None and 1 <= entry.rating <= 5:
             ratings[i].append(entry.rating)
-        entry_rung = _ladder_rung(entry, win_kind)
+        entry_rung = None if CRISIS_TAG in entry.tags else _ladder_rung(entry, win_kind)
         if entry_rung is not None:
             rung = entry_rung if rung is None else max(rung, entry_rung)
         if entry.text and entry.text.strip():
