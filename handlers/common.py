@@ -125,7 +125,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     if isinstance(update, Update) and update.effective_chat is not None:
         if update.effective_chat.type != ChatType.PRIVATE:
-            return
+            raise ApplicationHandlerStop
         if update.callback_query is not None:
             # Most steps answer the press before doing their work, so the error often comes
             # after it was answered; answering again is then refused, and that must not cost
@@ -138,6 +138,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
         except Exception as exc:  # the apology itself failing must not loop back here
             log.warning("apology not sent type=%s", type(exc).__name__)
+    if isinstance(update, Update):
+        # One answer per update: python-telegram-bot would otherwise carry on with the groups
+        # after the one that failed, and a catch-all would answer too ("expired button", the
+        # stray-message pointer), or a later group keep the same text a second way.
+        raise ApplicationHandlerStop
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -17,7 +17,6 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes, filters
 
 from bot.services import services
-from handlers.flow import flows
 
 log = logging.getLogger(__name__)
 
@@ -137,21 +136,6 @@ def from_live_message(draft: dict[str, Any], query: CallbackQuery) -> bool:
 async def refuse_button(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a button whose value we never offered (forged or stale), changing nothing."""
     await query.answer(services(context).ui("common.expired_button"))
-
-
-def leave_other_flows(update: Update, context: ContextTypes.DEFAULT_TYPE, flow: str) -> None:
-    """End every flow the person is in except ``flow``, which is starting.
-
-    A flow ends itself when a command for a *later* handler group arrives, but a command
-    handled in an *earlier* group stops the update before the flow sees it: without this, the
-    flow left behind would wake up later and take a message meant for something else.
-    """
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
-        return
-    for other in flows(context.application):
-        if other.name != flow:
-            other.end_for(chat.id, user.id)
 
 
 def start_draft(context: ContextTypes.DEFAULT_TYPE, flow: str, **values: Any) -> dict[str, Any]:

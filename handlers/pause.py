@@ -52,7 +52,6 @@ from handlers.entry_text import (
     drop_draft,
     from_live_message,
     get_draft,
-    leave_other_flows,
     refuse_button,
     send_with_buttons,
     start_draft,
@@ -451,7 +450,6 @@ class BreathingTimers:
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """One calm message with the four choices; the next prompt will be a gentle one."""
     svc = services(context)
-    leave_other_flows(update, context, FLOW)
     draft = start_draft(context, FLOW)
     await mark_next_prompt_gentle(svc, _chat_id(update))
     await send_with_buttons(
@@ -470,7 +468,6 @@ async def choose(
         return None  # the same button twice: the first tap already started it
     svc = services(context)
     chat_id = _chat_id(update)
-    leave_other_flows(update, context, FLOW)
     await timers.stop(chat_id)
     await mark_next_prompt_gentle(svc, chat_id)
     choice = query.data.rsplit(":", 1)[-1]

@@ -36,7 +36,6 @@ from handlers.entry_text import (
     from_live_message,
     get_draft,
     keep_text,
-    leave_other_flows,
     lost_track,
     read_entry_text,
     refuse_button,
@@ -110,7 +109,6 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Ask what happened, or take the words after /win as the answer."""
     message = update.effective_message
     assert message is not None
-    leave_other_flows(update, context, FLOW)
     start_draft(context, FLOW)
     first_answer = text_after_command(message.text)
     if first_answer.strip():

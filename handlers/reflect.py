@@ -39,7 +39,6 @@ from handlers.entry_text import (
     drop_draft,
     from_live_message,
     get_draft,
-    leave_other_flows,
     lost_track,
     read_entry_text,
     refuse_button,
@@ -114,7 +113,6 @@ async def ask(
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Say what is coming, then ask the first question."""
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
-    leave_other_flows(update, context, FLOW)
     draft = start_draft(context, FLOW, answers={})
     await context.bot.send_message(chat_id, services(context).ui("reflect.intro"))
     return await ask(context, chat_id, draft, 0)
