@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
+from collections.abc import Callable, Coroutine
 from datetime import UTC
 from typing import Any
 
 from telegram import BotCommand
 from telegram.constants import ParseMode
-from telegram.error import Conflict, NetworkError
+from telegram.error import BadRequest, Conflict, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -25,7 +24,6 @@ from bot.clock import Clock, SystemClock
 from bot.content.library import load_library
 from bot.content.ui import load_ui
 from bot.persistence import SqlitePersistence
-from bot.places import place_index
 from bot.services import Services
 from bot.settings import Settings
 from handlers import register_handlers
@@ -37,6 +35,11 @@ log = logging.getLogger(__name__)
 
 # 429s are waited out and retried (python-telegram-bot retries nothing by default).
 RATE_LIMIT_RETRIES = 3
+
+# After a poll that brought updates, wait this long before the next one: under load one request
+# then fetches what arrived meanwhile instead of one request per update (a quarter of the API
+# calls in bench/throughput.py). Idle, a long poll answers the moment something arrives.
+POLL_INTERVAL_SECONDS = 0.05
 
 # Polling refused with 409 Conflict this many times within CONFLICT_WINDOW_SECONDS means another
 # process polls with the same token: this one stops (``bot.__main__`` says so in one line) rather
@@ -68,35 +71,50 @@ class KindlingApplication(Application):  # type: ignore[type-arg]
     # Set when polling kept answering 409 Conflict (see ``_on_polling_error``).
     another_instance_running: bool = False
     _conflicts: tuple[float, ...] = ()
-    warm_up: asyncio.Task[Any] | None = None
 
     async def initialize(self) -> None:
         await self.services.repo.open()
         await super().initialize()
 
     async def shutdown(self) -> None:
-        if self.warm_up is not None and not self.warm_up.done():
-            # Stopped within seconds of starting: let go of the warm-up rather than leave a
-            # pending task behind for the closing event loop to complain about.
-            self.warm_up.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.warm_up
         try:
             await super().shutdown()
         finally:
             await self.services.repo.close()
 
 
+class KindlingRateLimiter(AIORateLimiter):
+    """python-telegram-bot's rate limiter (every Bot API call passes through it), which also lets
+    a button press be answered too late without failing the step that answers it.
+
+    Telegram accepts one answer to a press, within about 15 seconds. A press that waited while
+    the bot was down, or that arrives a second time after a restart, can no longer be answered:
+    the answer only stops a spinner, so the step carries on with its real work instead of ending
+    in an apology.
+    """
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        try:
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        except BadRequest as error:
+            if endpoint != "answerCallbackQuery" or "query is too old" not in error.message.lower():
+                raise
+            log.info("callback answer too late, step goes on")
+            return True
+
+
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
-    # The city index takes a couple of seconds to build; build it in the background now so
-    # the first person to type their city after a restart is not the one who waits. A plain
-    # asyncio task: Application.create_task warns on stderr at every start when called before
-    # the application runs (post_init); the reference kept on the application keeps it alive.
-    assert isinstance(application, KindlingApplication)
-    application.warm_up = asyncio.create_task(
-        asyncio.to_thread(place_index), name="warm-place-index"
-    )
 
 
 async def _on_polling_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -142,7 +160,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot", 1))
         .rate_limiter(
-            AIORateLimiter(
+            KindlingRateLimiter(
                 overall_max_rate=settings.telegram_rate_limit, max_retries=RATE_LIMIT_RETRIES
             )
         )

@@ -46,6 +46,17 @@ def local_now(zone: str, now: datetime) -> time:
     return now.astimezone(ZoneInfo(zone)).time().replace(second=0, microsecond=0)
 
 
+# Direction controls a person may type that stay open until closed: embeddings and overrides
+# (closed by U+202C) and isolates (closed by U+2069). Left open inside the bot's own sentence,
+# an override would show the rest of that sentence reversed.
+_EMBEDDINGS = ("\u202a", "\u202b", "\u202d", "\u202e")
+_ISOLATES = ("\u2066", "\u2067", "\u2068")
+
+
 def escape(text: str) -> str:
-    """A person's own words, made safe to send inside an HTML-formatted message."""
-    return html.escape(text, quote=False)
+    """A person's own words, made safe to send inside an HTML-formatted message (with any
+    direction override they opened closed again at their end)."""
+    escaped = html.escape(text, quote=False)
+    open_embeddings = sum(map(escaped.count, _EMBEDDINGS)) - escaped.count("\u202c")
+    open_isolates = sum(map(escaped.count, _ISOLATES)) - escaped.count("\u2069")
+    return escaped + "\u202c" * max(0, open_embeddings) + "\u2069" * max(0, open_isolates)

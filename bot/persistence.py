@@ -3,6 +3,10 @@
 Conversation states and per-person drafts (``user_data``) are stored through the repository, so
 a conversation half-way through survives a restart, and ``/delete`` can erase them with
 everything else. Values are stored as JSON: drafts hold only plain values.
+
+python-telegram-bot hands every chat and user it saw an update from to ``update_*_data`` at each
+flush, changed or not; a document identical to the one the database already holds is not
+written again (each write is a commit and an fsync, and most people's chat data is always empty).
 """
 
 from __future__ import annotations
@@ -38,10 +42,26 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         )
         self.repository = repository
         self._conversations: dict[str, ConversationDict] = {}
+        # The JSON the database holds for each (kind, key) that has a row, as read at start-up
+        # and written since; a kind is in ``_loaded`` once all its rows were read.
+        self._stored: dict[tuple[str, int], str] = {}
+        self._loaded: set[str] = set()
 
     async def _load(self, kind: str) -> dict[int, dict[str, Any]]:
         stored = await self.repository.load_blobs(kind)
+        self._stored.update({(kind, key): data for key, data in stored.items()})
+        self._loaded.add(kind)
         return defaultdict(dict, {key: json.loads(data) for key, data in stored.items()})
+
+    async def _save(self, kind: str, key: int, data_json: str | None) -> None:
+        """Write the document (None: delete it) unless the database already holds exactly that."""
+        if kind in self._loaded and self._stored.get((kind, key)) == data_json:
+            return
+        await self.repository.save_blob(kind, key, data_json)
+        if data_json is None:
+            self._stored.pop((kind, key), None)
+        else:
+            self._stored[(kind, key)] = data_json
 
     async def get_user_data(self) -> dict[int, dict[str, Any]]:
         return await self._load(USER_DATA)
@@ -78,14 +98,10 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
             )
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
-        await self.repository.save_blob(
-            USER_DATA, user_id, json.dumps(data, default=str) if data else None
-        )
+        await self._save(USER_DATA, user_id, json.dumps(data, default=str) if data else None)
 
     async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
-        await self.repository.save_blob(
-            CHAT_DATA, chat_id, json.dumps(data, default=str) if data else None
-        )
+        await self._save(CHAT_DATA, chat_id, json.dumps(data, default=str) if data else None)
 
     async def update_bot_data(self, data: dict[str, Any]) -> None:
         return None
@@ -95,9 +111,11 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
 
     async def drop_chat_data(self, chat_id: int) -> None:
         await self.repository.save_blob(CHAT_DATA, chat_id, None)
+        self._stored.pop((CHAT_DATA, chat_id), None)
 
     async def drop_user_data(self, user_id: int) -> None:
         await self.repository.save_blob(USER_DATA, user_id, None)
+        self._stored.pop((USER_DATA, user_id), None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
         return None
@@ -116,3 +134,6 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         for conversations in self._conversations.values():
             for key in [k for k in conversations if k and k[0] == chat_id]:
                 del conversations[key]
+        # Its documents were erased with the rest (in a private chat, chat id = user id).
+        for kind in (USER_DATA, CHAT_DATA):
+            self._stored.pop((kind, chat_id), None)

@@ -8,7 +8,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -46,6 +46,18 @@ async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             told.clear()
         told.add(chat.id)
         await message.reply_text(services(context).ui("common.private_only"))
+    raise ApplicationHandlerStop
+
+
+async def dataless_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A press carrying no data at all: Telegram's buttons always carry some, and
+    python-telegram-bot would let such a press match every button handler, so it stops here,
+    answered like an expired button."""
+    query = update.callback_query
+    if query is None or query.data:
+        return
+    with contextlib.suppress(BadRequest):
+        await query.answer(services(context).ui("common.expired_button"))
     raise ApplicationHandlerStop
 
 
@@ -108,9 +120,12 @@ async def stray_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button no flow is waiting for (old, pressed twice, or forged): answer, change nothing."""
-    await update.callback_query.answer(  # type: ignore[union-attr]
-        services(context).ui("common.expired_button")
-    )
+    # The same press delivered twice was answered the first time, and Telegram refuses a second
+    # answer: then there is nothing left to say, and no reason to apologise either.
+    with contextlib.suppress(BadRequest):
+        await update.callback_query.answer(  # type: ignore[union-attr]
+            services(context).ui("common.expired_button")
+        )
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -147,6 +162,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(TypeHandler(Update, private_only), group=GROUP_GATE)
+    application.add_handler(TypeHandler(Update, dataless_button), group=GROUP_GATE + 1)
     application.add_handlers(
         [
             CommandHandler("help", help_command),

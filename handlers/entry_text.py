@@ -10,6 +10,7 @@ used, refusing a button whose value is not one we offered, and the per-person dr
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -25,12 +26,28 @@ log = logging.getLogger(__name__)
 # shown whole before it is deleted. Longer texts are kept up to the limit and the person is told.
 MAX_ENTRY_CHARS = 2000
 
+# Control characters (a NUL byte, say) carry nothing a person means, and Telegram may refuse to
+# send them back in /journal: they are dropped from what is kept. Tab and newline stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# A text made only of these shows as nothing at all: spaces of any width, zero-width and
+# direction marks, blank fillers, and the control characters above.
+_INVISIBLE = (
+    r"\s\x00-\x1f\x7f-\x9f\u00ad\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u2064\u2066-\u206f\u2800\u3164\ufeff"
+)
+_BLANK = re.compile(rf"[{_INVISIBLE}]*")
+BLANK = filters.Regex(re.compile(rf"\A[{_INVISIBLE}]*\Z"))
+
 # What a step listens to. Each starts from UpdateType.MESSAGE on purpose: an inverted filter
 # such as ~filters.TEXT alone also matches a button press (an update without a message), and
 # the step would then swallow the press, unanswered, instead of the "expired" catch-all.
-WORDS = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+# A text with nothing visible in it is not words: it gets the same kind re-ask as a sticker.
+WORDS = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND & ~BLANK
 NOT_WORDS = (
-    filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    filters.UpdateType.MESSAGE
+    & (~filters.TEXT | BLANK)
+    & ~filters.COMMAND
+    & ~filters.StatusUpdate.ALL
 )
 ANY_MESSAGE = filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
 
@@ -45,9 +62,15 @@ LIVE_BUTTONS_KEY = "buttons_in"
 MAX_LIVE_MESSAGES = 5
 
 
+def visible_text(raw: str) -> str:
+    """A person's text without control characters and trimmed; "" when nothing is visible."""
+    text = _CONTROL.sub("", raw).strip()
+    return "" if _BLANK.fullmatch(text) else text
+
+
 def clip_entry_text(raw: str) -> tuple[str, bool]:
     """The text to keep (trimmed, at most ``MAX_ENTRY_CHARS``) and whether it was cut."""
-    text = raw.strip()
+    text = visible_text(raw)
     if len(text) <= MAX_ENTRY_CHARS:
         return text, False
     return text[:MAX_ENTRY_CHARS].rstrip(), True
@@ -58,7 +81,7 @@ def text_after_command(text: str | None) -> str:
     if not text or not text.startswith("/"):
         return ""
     parts = text.split(None, 1)
-    return parts[1] if len(parts) > 1 else ""
+    return parts[1] if len(parts) > 1 and visible_text(parts[1]) else ""
 
 
 async def keep_text(message: Message, context: ContextTypes.DEFAULT_TYPE, raw: str) -> str:

@@ -10,6 +10,7 @@ row exists from the first /start, so nothing is lost or duplicated by starting a
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import time
 
@@ -91,7 +92,9 @@ async def receive_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     message = update.effective_message
     assert message is not None and message.text is not None
     now = svc.clock.now()
-    found = look_up_zone(message.text, now)
+    # The city index is built on first use (a couple of seconds, about 70 MB, so not at
+    # start-up): a thread keeps everyone else's replies flowing meanwhile.
+    found = await asyncio.to_thread(look_up_zone, message.text, now)
     if found.match is ZoneMatch.AMBIGUOUS:
         await message.reply_text(svc.ui("onboarding.zone_ambiguous", country=escape(found.label)))
         return ZONE

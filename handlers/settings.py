@@ -24,6 +24,7 @@ far-future ``QUIET_UNTIL_TURNED_BACK_ON``. Someone not set up yet is pointed to 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -49,6 +50,7 @@ from bot.formatting import escape, local_now, locale_for, show_time, show_weekda
 from bot.services import services
 from bot.zone_lookup import ZoneMatch, look_up_zone
 from handlers.common import help_line
+from handlers.entry_text import visible_text
 from handlers.flow import END, Flow
 from scheduler.plan import schedule_fields
 from scheduler.timecalc import Frequency, is_valid_zone, parse_local_time
@@ -512,7 +514,8 @@ async def typed_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int 
     svc = services(context)
     locale = _locale(update)
     now = svc.clock.now()
-    found = look_up_zone(update.effective_message.text or "", now)  # type: ignore[union-attr]
+    text = update.effective_message.text or ""  # type: ignore[union-attr]
+    found = await asyncio.to_thread(look_up_zone, text, now)  # the index may still be building
     if found.match is ZoneMatch.AMBIGUOUS:
         await _say(
             update, context, svc.ui("onboarding.zone_ambiguous", country=escape(found.label))
@@ -784,7 +787,8 @@ async def country_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def _short_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     """The typed answer with spaces tidied; None (after asking again) when it can't be kept."""
-    text = " ".join((update.effective_message.text or "").split())  # type: ignore[union-attr]
+    raw = update.effective_message.text or ""  # type: ignore[union-attr]
+    text = " ".join(visible_text(raw).split())  # no control characters, nothing invisible only
     ui = services(context).ui
     if not text:
         await _say(update, context, ui("settings.trusted.text_only"))

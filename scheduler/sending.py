@@ -9,7 +9,9 @@ What reaches this module is what the limiter does not handle:
 * a read timeout: NOT retried. The request reached Telegram and only the answer was lost, so the
   message may well be on the person's phone already; sending again could show them the same nudge
   twice, and the scheduler promises at most one. The delivery is recorded as failed instead.
-* anything else (403 blocked, 400 bad request, a 429 the limiter gave up on): not retried here.
+* a 429 the limiter gave up on (a storm longer than its retries): waited out and retried, within
+  the same bound, because a 429 means Telegram did not take the message, so no copy can arrive;
+* anything else (403 blocked, 400 bad request): not retried here.
 
 ``sleep`` is injectable so tests check the backoff without waiting for it.
 """
@@ -19,10 +21,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TypeVar
 
 import httpx
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 T = TypeVar("T")
 
@@ -48,6 +51,8 @@ def may_have_arrived(error: TimedOut) -> bool:
 
 def is_retryable(error: BaseException) -> bool:
     """A failure after which sending again can neither duplicate nor be pointless."""
+    if isinstance(error, RetryAfter):
+        return True
     if isinstance(error, BadRequest):  # a NetworkError subclass, but Telegram refused the message
         return False
     if isinstance(error, TimedOut):
@@ -64,5 +69,14 @@ async def send_with_retry(send: Callable[[], Awaitable[T]], policy: RetryPolicy)
         except Exception as error:
             if retry >= policy.retries or not is_retryable(error):
                 raise
-        await policy.sleep(policy.delay(retry))
+            delay = policy.delay(retry)
+            if isinstance(error, RetryAfter):
+                delay = max(delay, retry_after_seconds(error))
+        await policy.sleep(delay)
         retry += 1
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """Telegram's ``retry_after`` in seconds (python-telegram-bot gives an int or a timedelta)."""
+    wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
@@ -34,7 +35,12 @@ from storage.models import (
 )
 from storage.repository import PERSON_FIELDS, Repository
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 5000
+# Files up to this size get SQLite's quick_check at start-up (about 3 s at this size, measured in
+# bench/RESULTS.md); larger ones start without it.
+QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
 
 _PERSON_COLUMNS = (
     "chat_id, first_seen, time_zone, prompt_time, prompt_frequency, prompts_enabled, "
@@ -207,7 +213,14 @@ class SqliteRepository(Repository):
 
     async def _refuse_damaged(self, db: aiosqlite.Connection) -> None:
         """Stop before using a file with damaged pages: running on it would fail person by
-        person (and writing could spread the damage). Costs about 10 ms per MB, once."""
+        person (and writing could spread the damage). Costs about 12 ms per MB at start-up, so
+        files over ``QUICK_CHECK_MAX_BYTES`` are not checked here (``kindling backup`` checks a
+        copy of them in full)."""
+        if self.path.exists() and self.path.stat().st_size > QUICK_CHECK_MAX_BYTES:
+            log.info(
+                "integrity check skipped at start-up size_mb=%d", self.path.stat().st_size >> 20
+            )
+            return
         try:
             async with db.execute("PRAGMA quick_check") as cursor:
                 first = (await cursor.fetchone() or ("ok",))[0]

@@ -1,0 +1,42 @@
+"""``python -m bench throughput|fanout|scale|recap|all [options]``: Kindling's benchmarks.
+
+Each prints what it measured, on which machine and when, with its target; ``--help`` after a
+name lists that benchmark's options (for a quick run: ``fanout --people 1000``, ``recap --people
+200``, ``scale --people 20000``, ``throughput --updates 400``). ``all`` runs the four with their
+full defaults, one after the other (about ten minutes, most of it the 10,000-person fan-out,
+which Telegram's 30 messages a second makes last 5.6 minutes). Figures measured so far are in
+``bench/RESULTS.md``. The scheduler's and the weekly picture's own benchmarks are
+``python -m bench.scheduler_bench`` and ``python -m bench.render_bench`` (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+from bench import fanout, recap_bench, state_scale, throughput
+
+BENCHMARKS: dict[str, Callable[[Sequence[str] | None], int]] = {
+    "throughput": throughput.main,
+    "fanout": fanout.main,
+    "scale": state_scale.main,
+    "recap": recap_bench.main,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in (*BENCHMARKS, "all"):
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    name, rest = args[0], args[1:]
+    if name != "all":
+        return BENCHMARKS[name](rest)
+    failed = [each for each, run in BENCHMARKS.items() if run([]) != 0]
+    if failed:
+        print(f"\nbelow target: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,328 @@
+"""Throughput: how many updates a second Kindling handles, against a bare echo bot.
+
+``python -m bench throughput`` (or ``python -m bench.throughput``) starts the project's Bot API
+emulator in this process, with its flood limits off (``flood_limits=False``: Telegram's 30
+messages a second would cap both bots and hide what each costs), then runs each bot in its own
+process against it, one after the other: first the echo bot (``bench/echo_bot.py``, the
+baseline), then Kindling (the real Application from ``bot.app.build_application``, its SQLite
+file, persistence, flood guard, crisis check and rate limiter, with ``TELEGRAM_RATE_LIMIT``
+raised to 1000 for the same reason the emulator's limits are off).
+
+Both get the same 2,000 updates from 50 people. Each person, like someone tapping through the
+app, sends the next update only once the bot has answered the previous one, ten times over:
+
+    /win ──> "<a line about a small moment>" ──> tap a kind ──> tap a rating (the win is saved)
+
+so 50 people x 10 wins x 4 updates. The figure is updates per second from the first update to
+the last answer; the ratio is Kindling's over the echo bot's (target >= 0.8). Every update must
+be answered (a new message each time, and each press answered), and Kindling must have stored
+every win: the entries are counted in its SQLite file.
+
+Kindling's clock (the one its handlers read; ``build_application(clock=...)``) runs ``--speed``
+(60) times faster than the wall clock. The flood guard slows anyone sending more than 20 updates
+in 10 seconds; at 60x, 40 updates a person read as 40 minutes of human pace, so the guard does its
+work on every update without ever holding one back, as with real people.
+
+``--profile FILE`` profiles Kindling: ``FILE.prof`` with cProfile (its busiest functions are
+printed), ``FILE.txt`` or ``FILE.html`` with pyinstrument. Both slow Kindling down a lot; read
+them for where the time goes, not for the rate. Measured figures: bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import platform
+import pstats
+import resource
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sandbox.emulator import BotApiEmulator, EmulatedPerson
+
+ROOT = Path(__file__).resolve().parents[1]
+FIRST_CHAT_ID = 20_000_000
+UPDATES_PER_WIN = 4
+KIND_DATA = "win:kind:paused"
+RATING_DATA = "win:rate:4"
+TARGET_RATIO = 0.8
+
+
+# -- machine ----------------------------------------------------------------------------------
+def machine() -> str:
+    """One line: date, cores, CPU model, Python; every bench prints it first."""
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores (nproc), {model}, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+# -- the bots, each in its own process --------------------------------------------------------
+class FastClock:
+    """Wall time that runs ``speed`` times faster from the moment it is made."""
+
+    def __init__(self, speed: float) -> None:
+        self.speed = speed
+        self.start = datetime.now(UTC)
+        self.started = time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=(time.monotonic() - self.started) * self.speed)
+
+
+def serve_kindling(speed: float, profile: str | None) -> None:
+    """In the child: Kindling as ``python -m bot`` runs it, on a faster clock."""
+    from telegram import Update
+
+    from bot.app import POLL_INTERVAL_SECONDS, build_application
+    from bot.logs import configure_logging
+    from bot.places import place_index
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.log_level, secrets=[settings.telegram_bot_token.get_secret_value()])
+    place_index()  # the start-up warm-up, done before polling so it is not measured
+    application = build_application(settings, clock=FastClock(speed))
+    if profile is None:
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES, poll_interval=POLL_INTERVAL_SECONDS
+        )
+        return
+    if profile.endswith(".html") or profile.endswith(".txt"):
+        # pyinstrument, a sampling profiler (not a dependency: pip install pyinstrument)
+        from pyinstrument import Profiler
+
+        sampler = Profiler(interval=0.002, async_mode="disabled")
+        sampler.start()
+        try:
+            application.run_polling(
+                allowed_updates=Update.ALL_TYPES, poll_interval=POLL_INTERVAL_SECONDS
+            )
+        finally:
+            sampler.stop()
+            if profile.endswith(".html"):
+                Path(profile).write_text(sampler.output_html())
+            else:
+                Path(profile).write_text(
+                    sampler.output_text(unicode=False, show_all=False, short_mode=False)
+                )
+        return
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES, poll_interval=POLL_INTERVAL_SECONDS
+        )
+    finally:
+        profiler.disable()
+        profiler.dump_stats(profile)
+
+
+async def start_bot(
+    emulator: BotApiEmulator, which: str, database: Path, speed: float, profile: str | None
+) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": emulator.token,
+        "TELEGRAM_API_BASE_URL": emulator.base_url,
+        "DATABASE_PATH": str(database),
+        "TELEGRAM_RATE_LIMIT": "1000",
+        "LOG_LEVEL": "WARNING",
+    }
+    if which == "echo":
+        command = ["-m", "bench.echo_bot"]
+    else:
+        command = ["-m", "bench.throughput", "--serve-kindling", "--speed", str(speed)]
+        if profile:
+            command += ["--profile", profile]
+    return await asyncio.create_subprocess_exec(
+        sys.executable, *command, cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL
+    )
+
+
+async def stop_bot(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        async with asyncio.timeout(60):
+            await process.wait()
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+# -- the people -------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Run:
+    bot: str
+    updates: int
+    seconds: float
+    answered: int
+    presses_answered: int
+    bot_cpu: float  # seconds of CPU the bot's process used, start-up included
+    calls: Counter[str]  # Bot API calls the bot made while the people tapped, by method
+    emulator_cpu: float  # seconds of CPU this process (emulator and people) used meanwhile
+    stored: int | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds
+
+
+async def tap_through(person: EmulatedPerson, wins: int) -> None:
+    """Ten wins, one update at a time, each after the bot's answer to the one before."""
+    for n in range(wins):
+        await person.send("/win")
+        await person.next_message(timeout=60)
+        await person.send(f"Win {n + 1}: I let {person.first_name} finish before I answered")
+        await person.next_message(timeout=60)
+        for data in (KIND_DATA, RATING_DATA):
+            last = person.last
+            assert last is not None
+            await person.press_data(data, last)
+            await person.next_message(timeout=60)
+
+
+async def measure(
+    emulator: BotApiEmulator,
+    which: str,
+    people: int,
+    wins: int,
+    speed: float,
+    folder: Path,
+    profile: str | None = None,
+) -> Run:
+    database = folder / f"{which}.db"
+    persons = [emulator.person(FIRST_CHAT_ID + n, f"P{n}") for n in range(people)]
+    before = {p.chat_id: len(emulator.sent(p.chat_id)) for p in persons}
+    answers_before = {p.chat_id: len(p.answered_callbacks) for p in persons}
+    for person in persons:
+        person._cursor = len(emulator.sent(person.chat_id))  # start reading from here
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    bot = await start_bot(emulator, which, database, speed, profile)
+    try:
+        await emulator.wait_for_poller(timeout=60)
+        await asyncio.sleep(1.0)  # the first poll answered, start-up requests done
+        started, cpu_started = time.perf_counter(), time.process_time()
+        calls_before = Counter(emulator.stats)
+        await asyncio.gather(*(tap_through(person, wins) for person in persons))
+        seconds = time.perf_counter() - started
+        emulator_cpu = time.process_time() - cpu_started
+        calls = Counter(emulator.stats) - calls_before
+        await asyncio.sleep(1.0)  # persistence flushes every 0.5 s
+    finally:
+        await stop_bot(bot)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    bot_cpu = (children.ru_utime - children_before.ru_utime) + (
+        children.ru_stime - children_before.ru_stime
+    )
+    answered = sum(len(emulator.sent(p.chat_id)) - before[p.chat_id] for p in persons)
+    presses = sum(len(p.answered_callbacks) - answers_before[p.chat_id] for p in persons)
+    stored = None
+    if which == "kindling":
+        with sqlite3.connect(database) as db:
+            (stored,) = db.execute("SELECT count(*) FROM entries WHERE kind = 'win'").fetchone()
+        db.close()
+    updates = people * wins * UPDATES_PER_WIN
+    return Run(which, updates, seconds, answered, presses, bot_cpu, calls, emulator_cpu, stored)
+
+
+def show(run: Run, people: int, wins: int) -> None:
+    expected = people * wins * UPDATES_PER_WIN
+    line = (
+        f"   {run.bot:<8} {run.updates:,} updates in {run.seconds:6.2f} s = {run.rate:7.1f} "
+        f"updates/s; answered {run.answered:,}/{expected:,}, presses answered "
+        f"{run.presses_answered:,}/{people * wins * 2:,}"
+    )
+    if run.stored is not None:
+        line += f"; wins stored in SQLite {run.stored:,}/{people * wins:,}"
+    print(line)
+    print(
+        f"            CPU: bot process {run.bot_cpu:.1f} s (whole life, start-up included), "
+        f"emulator and people {run.emulator_cpu:.1f} s"
+    )
+    api = {m: c for m, c in run.calls.items() if m[0].islower() and m not in {"sent", "dropped"}}
+    listed = ", ".join(f"{m} {c}" for m, c in sorted(api.items(), key=lambda mc: -mc[1]))
+    print(f"            Bot API calls: {sum(api.values()):,} ({listed})")
+
+
+def print_profile(path: str, top: int = 30) -> None:
+    print(f"\n   Kindling's busiest functions (cProfile, {path}):")
+    stats = pstats.Stats(path, stream=sys.stdout)
+    stats.strip_dirs().sort_stats("tottime").print_stats(top)
+
+
+async def run(args: argparse.Namespace) -> bool:
+    wins = max(1, args.updates // (args.people * UPDATES_PER_WIN))
+    print(f"Kindling throughput benchmark: {machine()}; load average {load_average()}")
+    print(
+        f"   {args.people} people x {wins} wins x {UPDATES_PER_WIN} updates, emulator "
+        f"flood_limits=False, TELEGRAM_RATE_LIMIT=1000, Kindling's clock x{args.speed:g}"
+    )
+    with tempfile.TemporaryDirectory(prefix="kindling-throughput-") as tmp:
+        async with BotApiEmulator(flood_limits=False) as emulator:
+            echo = await measure(emulator, "echo", args.people, wins, args.speed, Path(tmp))
+            show(echo, args.people, wins)
+            kindling = await measure(
+                emulator, "kindling", args.people, wins, args.speed, Path(tmp), args.profile
+            )
+            show(kindling, args.people, wins)
+    ratio = kindling.rate / echo.rate
+    complete = (
+        echo.answered == kindling.answered == args.people * wins * UPDATES_PER_WIN
+        and kindling.stored == args.people * wins
+    )
+    verdict = "ok" if ratio >= TARGET_RATIO and complete else "BELOW TARGET"
+    print(f"   ratio Kindling / echo: {ratio:.2f} (target >= {TARGET_RATIO}) {verdict}")
+    if args.profile and args.profile.endswith(".prof"):
+        print_profile(args.profile)
+    elif args.profile:
+        print(f"   Kindling's profile: {args.profile}")
+    return ratio >= TARGET_RATIO and complete
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench throughput", description=__doc__)
+    parser.add_argument("--people", type=int, default=50)
+    parser.add_argument("--updates", type=int, default=2000)
+    parser.add_argument("--speed", type=float, default=60.0, help="Kindling's clock speed-up")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="profile Kindling into FILE: .prof with cProfile, .txt or .html with pyinstrument",
+    )
+    parser.add_argument("--serve-kindling", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_kindling:
+        serve_kindling(args.speed, args.profile)
+        return 0
+    return 0 if asyncio.run(run(args)) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
