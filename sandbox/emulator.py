@@ -1183,12 +1183,17 @@ class EmulatedPerson:
             )
         return message
 
-    async def wait_until_quiet(self, quiet: float = 0.3, timeout: float = 5.0) -> list[SentMessage]:
+    async def wait_until_quiet(self, quiet: float = 0.5, timeout: float = 5.0) -> list[SentMessage]:
         """Wait until the bot has said (sent, edited or deleted) nothing here for ``quiet``
-        seconds; return and consume the messages not consumed yet."""
+        seconds; return and consume the messages not consumed yet.
+
+        The quiet period starts only once the bot has fetched everything sent to it, so a slow
+        poll on a busy machine is not mistaken for silence."""
         em = self._em
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        if em.stats.get("getUpdates", 0):  # only when a bot is polling at all
+            await em.wait_delivered(timeout)
         while True:
             seen = em._activity[self.chat_id]
             remaining = deadline - loop.time()

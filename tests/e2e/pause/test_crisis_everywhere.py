@@ -226,7 +226,7 @@ async def test_during_pause_and_settings_nothing_is_kept(
     assert not in_flow(bot, "pause", 7309)
 
     await val.send("/settings")
-    await val.wait_until_quiet()
+    await val.expect("Your settings")
     await started(bot, "settings", 7309)
     await val.send("there's no point going on")
     await the_crisis_reply(val, bot, "findahelpline.com")
