@@ -2294,6 +2294,26 @@ class BotApiEmulator:
         if sent.kind != "text":
             raise _bad_request(ERR_NO_TEXT_TO_EDIT)
         raw, plain, entities = self._render_message_text(params)
+        return self._edit_content(sent, params, raw, plain, entities, params.get("parse_mode"))
+
+    async def _edit_message_caption(self, params: Params, request: web.Request) -> dict[str, Any]:
+        sent = self._editable(params)
+        if sent.kind == "text":
+            raise _bad_request(ERR_NO_CAPTION_TO_EDIT)
+        raw, plain, entities = self._render_caption(params)
+        parse_mode = params.get("parse_mode") if raw else None
+        return self._edit_content(sent, params, raw, plain, entities, parse_mode)
+
+    def _edit_content(
+        self,
+        sent: SentMessage,
+        params: Params,
+        raw: str | None,
+        plain: str | None,
+        entities: list[dict[str, Any]],
+        parse_mode: Any,
+    ) -> dict[str, Any]:
+        """Replace a message's text or caption (and keyboard), as editMessageText/Caption do."""
         # Omitting reply_markup in an edit removes the inline keyboard, as on Telegram.
         markup = self._check_markup(params.get("reply_markup"))
         if (plain, entities, _inline(markup)) == (
@@ -2304,25 +2324,7 @@ class BotApiEmulator:
             raise _bad_request(ERR_NOT_MODIFIED)
         self._check_flood(sent.chat_id)
         sent.text, sent.raw_text, sent.entities = plain, raw, entities
-        sent.parse_mode = params.get("parse_mode") or None
-        sent.reply_markup = markup
-        return self._apply_edit(sent)
-
-    async def _edit_message_caption(self, params: Params, request: web.Request) -> dict[str, Any]:
-        sent = self._editable(params)
-        if sent.kind == "text":
-            raise _bad_request(ERR_NO_CAPTION_TO_EDIT)
-        raw, plain, entities = self._render_caption(params)
-        markup = self._check_markup(params.get("reply_markup"))
-        if (plain, entities, _inline(markup)) == (
-            sent.text,
-            sent.entities,
-            _inline(sent.reply_markup),
-        ):
-            raise _bad_request(ERR_NOT_MODIFIED)
-        self._check_flood(sent.chat_id)
-        sent.text, sent.raw_text, sent.entities = plain, raw, entities
-        sent.parse_mode = (params.get("parse_mode") or None) if raw else None
+        sent.parse_mode = parse_mode or None
         sent.reply_markup = markup
         return self._apply_edit(sent)
 
