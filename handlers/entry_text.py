@@ -9,6 +9,7 @@ used, refusing a button whose value is not one we offered, and the per-person dr
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from typing import Any
@@ -60,6 +61,10 @@ DRAFT_KEY = "draft"
 # the question and any re-asks of it).
 LIVE_BUTTONS_KEY = "buttons_in"
 MAX_LIVE_MESSAGES = 5
+# In a draft: the questions already answered in one message (CARD_IN_KEY, the message that
+# carries the live buttons), each with its answer (HTML), so the next edit of it keeps them.
+CARD_KEY = "card"
+CARD_IN_KEY = "card_in"
 
 
 def visible_text(raw: str) -> str:
@@ -137,6 +142,66 @@ async def send_with_buttons(
     sent = await context.bot.send_message(chat_id, text, reply_markup=keyboard)
     earlier = draft.get(LIVE_BUTTONS_KEY, []) if again else []
     draft[LIVE_BUTTONS_KEY] = [*earlier, sent.message_id][-MAX_LIVE_MESSAGES:]
+    if not again:
+        draft[CARD_KEY], draft[CARD_IN_KEY] = "", sent.message_id
+
+
+async def answer_in_place(
+    query: CallbackQuery,
+    context: ContextTypes.DEFAULT_TYPE,
+    draft: dict[str, Any],
+    *,
+    asked: str,
+    chosen: str,
+    then: str | None = None,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Write the tapped answer under its question, and go on in the same message.
+
+    One edit does what taking the used buttons off and sending the next step did in two Bot
+    API calls: the buttons that were used are gone (they cannot be pressed twice), every
+    question stays on screen with the answer given under it, and ``then`` (the next question,
+    with ``keyboard``, or the closing words) follows right below. ``asked`` is the question as
+    first put (the tap may have come from a re-ask, whose wording differs); ``chosen`` is the
+    tapped button's label, plain text. Should the edit fail, the answer and ``then`` come as a
+    new message instead.
+    """
+    message = query.message
+    assert message is not None
+    chat_id = message.chat.id
+    svc = services(context)
+    # A tap on a re-ask starts that message's record afresh: the earlier answers are on screen
+    # already, in the message that asked them.
+    earlier = draft.get(CARD_KEY, "") if draft.get(CARD_IN_KEY) == message.message_id else ""
+    answer = f"{asked}\n" + svc.ui("practice.chosen", choice=html.escape(chosen, quote=False))
+    card = f"{earlier}{answer}"
+    # A re-ask left the same buttons on another message too: they have nothing left to do.
+    for message_id in draft.get(LIVE_BUTTONS_KEY, []):
+        if message_id != message.message_id:
+            await _close(context, chat_id, message_id)
+    try:
+        await query.edit_message_text(
+            card if then is None else f"{card}\n\n{then}", reply_markup=keyboard
+        )
+        carrier = message.message_id
+    except BadRequest as exc:
+        # Too old to edit, say: the answer and what follows come as a new message instead.
+        log.info("answer not written in place: %s", exc.message)
+        await _close(context, chat_id, message.message_id)
+        card = answer
+        sent = await context.bot.send_message(
+            chat_id, card if then is None else f"{card}\n\n{then}", reply_markup=keyboard
+        )
+        carrier = sent.message_id
+    draft[CARD_KEY], draft[CARD_IN_KEY] = f"{card}\n\n", carrier
+    draft[LIVE_BUTTONS_KEY] = [carrier] if keyboard is not None else []
+
+
+async def _close(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int) -> None:
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except BadRequest as exc:
+        log.info("keyboard not closed: %s", exc.message)
 
 
 async def close_keyboards(
@@ -144,10 +209,7 @@ async def close_keyboards(
 ) -> None:
     """Take the buttons off every message the current step offered (it was answered in words)."""
     for message_id in draft.pop(LIVE_BUTTONS_KEY, []):
-        try:
-            await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-        except BadRequest as exc:
-            log.info("keyboard not closed: %s", exc.message)
+        await _close(context, chat_id, message_id)
 
 
 def from_live_message(draft: dict[str, Any], query: CallbackQuery) -> bool:

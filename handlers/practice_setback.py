@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -29,13 +29,13 @@ from telegram.ext import (
 
 from bot.content.library import Library
 from bot.formatting import escape
-from bot.services import services
+from bot.services import Services, services
 from handlers.entry_text import (
     ANY_MESSAGE,
     NOT_WORDS,
     WORDS,
+    answer_in_place,
     ask_for_words,
-    close_keyboard,
     close_keyboards,
     drop_draft,
     from_live_message,
@@ -145,8 +145,14 @@ async def receive_feeling(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await refuse_button(query, context)
         return FEELING
     await query.answer()
-    await close_keyboard(query)
     draft["feeling"] = feeling
+    await answer_in_place(
+        query,
+        context,
+        draft,
+        asked=svc.ui("setback.ask_feeling"),
+        chosen=svc.library.feeling(feeling).label,
+    )
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     # Three separate short messages: easier to take in, one at a time, in a hard moment.
     for part in svc.library.reframe_for(feeling, svc.rng).parts:
@@ -186,11 +192,26 @@ async def skip_friend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
         await refuse_button(query, context)
         return FRIEND
     await query.answer()
-    await close_keyboard(query)
-    return await got_friend(update, context, None)
+    return await got_friend(update, context, None, query)
 
 
-async def got_friend(update: Update, context: ContextTypes.DEFAULT_TYPE, friend: str | None) -> int:
+def next_question(svc: Services, offered: list[int]) -> str:
+    """The few ideas offered for next time, numbered, as one question."""
+    options = "\n".join(
+        svc.ui("setback.next_option", number=number, text=svc.library.next_steps[index].text)
+        for number, index in enumerate(offered, start=1)
+    )
+    return svc.ui("setback.ask_next", options=options)
+
+
+async def got_friend(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    friend: str | None,
+    skipped: CallbackQuery | None = None,
+) -> int:
+    """Offer a few ideas for next time: under the friend question when it was ``skipped``
+    with its button, otherwise in a new message."""
     svc = services(context)
     draft = get_draft(context, FLOW)
     if draft is None or "feeling" not in draft:
@@ -200,17 +221,21 @@ async def got_friend(update: Update, context: ContextTypes.DEFAULT_TYPE, friend:
     count = min(NEXT_STEPS_OFFERED, len(svc.library.next_steps))
     offered = sorted(svc.rng.sample(range(len(svc.library.next_steps)), count))
     draft["offered"] = offered
-    options = "\n".join(
-        svc.ui("setback.next_option", number=number, text=svc.library.next_steps[index].text)
-        for number, index in enumerate(offered, start=1)
-    )
-    await send_with_buttons(
-        context,
-        update.effective_chat.id,  # type: ignore[union-attr]
-        draft,
-        svc.ui("setback.ask_next", options=options),
-        next_keyboard(offered, svc.ui("practice.skip_button")),
-    )
+    question = next_question(svc, offered)
+    keyboard = next_keyboard(offered, svc.ui("practice.skip_button"))
+    if skipped is not None:
+        await answer_in_place(
+            skipped,
+            context,
+            draft,
+            asked=svc.ui("setback.ask_friend"),
+            chosen=svc.ui("practice.skip_button"),
+            then=question,
+            keyboard=keyboard,
+        )
+    else:
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        await send_with_buttons(context, chat_id, draft, question, keyboard)
     return NEXT
 
 
@@ -241,10 +266,17 @@ async def receive_next_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         await refuse_button(query, context)
         return NEXT
     await query.answer()
-    await close_keyboard(query)
-    if chosen is None:
-        return await save(update, context, draft, None, None)
-    return await save(update, context, draft, plain(steps[chosen].text), steps[chosen].text)
+    next_time = None if chosen is None else plain(steps[chosen].text)
+    if await save(update, context, draft, next_time):
+        await answer_in_place(
+            query,
+            context,
+            draft,
+            asked=next_question(svc, offered),
+            chosen=svc.ui("practice.skip_button") if next_time is None else next_time,
+            then=svc.ui("setback.saved"),
+        )
+    return END
 
 
 async def receive_next_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -253,7 +285,11 @@ async def receive_next_text(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     draft = get_draft(context, FLOW)
     if draft is not None:
         await close_keyboards(context, update.effective_chat.id, draft)  # type: ignore[union-attr]
-    return await save(update, context, draft, text, escape(text))
+    if await save(update, context, draft, text):
+        ui = services(context).ui
+        closing = f"{ui('setback.next_chosen', text=escape(text))}\n\n{ui('setback.saved')}"
+        await context.bot.send_message(update.effective_chat.id, closing)  # type: ignore[union-attr]
+    return END
 
 
 async def next_not_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -267,13 +303,13 @@ async def save(
     context: ContextTypes.DEFAULT_TYPE,
     draft: dict[str, Any] | None,
     next_time: str | None,
-    next_time_html: str | None,
-) -> int:
-    """Store the setback, ask for a gentle prompt next time, and close kindly."""
+) -> bool:
+    """Store the setback and ask for a gentle prompt next time; False when the answers were
+    lost (the person has been told)."""
     svc = services(context)
     if draft is None or "feeling" not in draft or "friend" not in draft:
         await lost_track(update, context, "/setback")
-        return END
+        return False
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     now = svc.clock.now()
     await svc.repo.ensure_person(chat_id, now)
@@ -289,11 +325,7 @@ async def save(
     )
     await svc.repo.update_person(chat_id, gentle_next=True)
     drop_draft(context)
-    lines = [svc.ui("setback.saved")]
-    if next_time_html:
-        lines.insert(0, svc.ui("setback.next_chosen", text=next_time_html))
-    await context.bot.send_message(chat_id, "\n\n".join(lines))
-    return END
+    return True
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

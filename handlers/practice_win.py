@@ -7,7 +7,8 @@
     RATING ──(a number or skip)──> a line naming what the person did; saved as a `win` entry
 
 Nothing is stored until the last tap: the answers wait in the person's draft (persisted, so a
-restart in the middle continues where it was). The used keyboard is closed after each tap, and
+restart in the middle continues where it was). Each tap turns the question's message into a
+record of the answer followed by the next step, in one edit: the used buttons are gone, and
 the flow has moved on by then, so pressing an old button twice cannot save twice.
 """
 
@@ -30,8 +31,8 @@ from handlers.entry_text import (
     ANY_MESSAGE,
     NOT_WORDS,
     WORDS,
+    answer_in_place,
     ask_for_words,
-    close_keyboard,
     drop_draft,
     from_live_message,
     get_draft,
@@ -149,9 +150,17 @@ async def receive_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await refuse_button(query, context)
         return KIND
     await query.answer()
-    await close_keyboard(query)
     draft["kind"] = kind
-    return await ask_rating(update, context, draft, again=False)
+    await answer_in_place(
+        query,
+        context,
+        draft,
+        asked=svc.ui("win.ask_kind"),
+        chosen=svc.library.win_kind(kind).label,
+        then=svc.ui("win.ask_rating"),
+        keyboard=rating_keyboard(svc.ui("practice.skip_button")),
+    )
+    return RATING
 
 
 async def kind_not_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -177,7 +186,6 @@ async def receive_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await refuse_button(query, context)
         return RATING
     await query.answer()
-    await close_keyboard(query)
     value = query.data.removeprefix(CB_RATE)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     now = svc.clock.now()
@@ -194,7 +202,14 @@ async def receive_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
     drop_draft(context)
     celebration = svc.library.celebration(draft["kind"], svc.rng)
-    await context.bot.send_message(chat_id, svc.ui("win.saved", celebration=celebration))
+    await answer_in_place(
+        query,
+        context,
+        draft,
+        asked=svc.ui("win.ask_rating"),
+        chosen=svc.ui("practice.skip_button") if value == SKIP else value,
+        then=svc.ui("win.saved", celebration=celebration),
+    )
     return END
 
 

@@ -6,6 +6,9 @@
     STEADY ──(tap)──> "anything to add?" (a few words, or skip) ──> NOTE
     NOTE ──(text or skip)──> saved as a `social` entry; done
 
+Each tap writes its answer under the question and asks the next one in the same message (see
+``entry_text.answer_in_place``), so the three questions and their answers stay on screen.
+
 The entry's tags hold each answer and one overall word the weekly recap reads:
 ``["heard:yes", "interest:partly", "steady:no", "connected"]``. The overall word follows a
 simple, documented rule (see ``overall``): each "yes" counts 2, "partly" 1, "not really" 0, and
@@ -33,8 +36,8 @@ from handlers.entry_text import (
     ANY_MESSAGE,
     NOT_WORDS,
     WORDS,
+    answer_in_place,
     ask_for_words,
-    close_keyboard,
     close_keyboards,
     drop_draft,
     from_live_message,
@@ -74,17 +77,19 @@ def overall(answers: Mapping[str, str]) -> str:
     return CONNECTED if points >= CONNECTED_AT_LEAST else OUT_OF_SYNC
 
 
+ANSWER_LABELS = {
+    "yes": "reflect.yes_button",
+    "partly": "reflect.partly_button",
+    "no": "reflect.no_button",
+}
+
+
 def answer_keyboard(name: str, ui: UiTexts) -> InlineKeyboardMarkup:
-    labels = {
-        "yes": "reflect.yes_button",
-        "partly": "reflect.partly_button",
-        "no": "reflect.no_button",
-    }
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    ui(labels[answer]), callback_data=f"{CB_PREFIX}{name}:{answer}"
+                    ui(ANSWER_LABELS[answer]), callback_data=f"{CB_PREFIX}{name}:{answer}"
                 )
                 for answer in ANSWERS
             ]
@@ -128,7 +133,6 @@ async def receive_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """One tapped answer; then the next question, or the note."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    chat_id = update.effective_chat.id  # type: ignore[union-attr]
     draft = get_draft(context, FLOW)
     if draft is None or not isinstance(draft.get("answers"), dict):
         await query.answer()
@@ -141,16 +145,25 @@ async def receive_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await refuse_button(query, context)
         return QUESTIONS[min(index, len(QUESTIONS) - 1)][0]
     await query.answer()
-    await close_keyboard(query)
     draft["answers"][name] = answer
-    if index + 1 < len(QUESTIONS):
-        return await ask(context, chat_id, draft, index + 1)
     svc = services(context)
-    skip = InlineKeyboardButton(svc.ui("practice.skip_button"), callback_data=CB_NOTE_SKIP)
-    await send_with_buttons(
-        context, chat_id, draft, svc.ui("reflect.ask_note"), InlineKeyboardMarkup([[skip]])
+    if index + 1 < len(QUESTIONS):
+        state, next_name, next_key = QUESTIONS[index + 1]
+        then, keyboard = svc.ui(next_key), answer_keyboard(next_name, svc.ui)
+    else:
+        state, then = NOTE, svc.ui("reflect.ask_note")
+        skip = InlineKeyboardButton(svc.ui("practice.skip_button"), callback_data=CB_NOTE_SKIP)
+        keyboard = InlineKeyboardMarkup([[skip]])
+    await answer_in_place(
+        query,
+        context,
+        draft,
+        asked=svc.ui(QUESTIONS[index][2]),
+        chosen=svc.ui(ANSWER_LABELS[answer]),
+        then=then,
+        keyboard=keyboard,
     )
-    return NOTE
+    return state
 
 
 async def not_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -171,7 +184,10 @@ async def receive_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     if draft is not None:
         # Answered in words: the skip button above has nothing left to skip.
         await close_keyboards(context, update.effective_chat.id, draft)  # type: ignore[union-attr]
-    return await save(update, context, note)
+    closing = await save(update, context, note)
+    if closing is not None:
+        await context.bot.send_message(update.effective_chat.id, closing)  # type: ignore[union-attr]
+    return END
 
 
 async def skip_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -183,8 +199,18 @@ async def skip_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         await refuse_button(query, context)
         return NOTE
     await query.answer()
-    await close_keyboard(query)
-    return await save(update, context, None)
+    closing = await save(update, context, None)
+    if closing is not None and draft is not None:
+        svc = services(context)
+        await answer_in_place(
+            query,
+            context,
+            draft,
+            asked=svc.ui("reflect.ask_note"),
+            chosen=svc.ui("practice.skip_button"),
+            then=closing,
+        )
+    return END
 
 
 async def note_not_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -193,8 +219,9 @@ async def note_not_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return NOTE
 
 
-async def save(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | None) -> int:
-    """Store the `social` entry and close with a line that fits, never a score."""
+async def save(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | None) -> str | None:
+    """Store the `social` entry; return the closing line that fits it, never a score (None:
+    the answers were lost, and the person has been told so)."""
     svc = services(context)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     draft = get_draft(context, FLOW)
@@ -203,7 +230,7 @@ async def save(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | N
         answers.get(name) not in POINTS for _, name, _ in QUESTIONS
     ):
         await lost_track(update, context, "/reflect")
-        return END
+        return None
     together = overall(answers)
     now = svc.clock.now()
     await svc.repo.ensure_person(chat_id, now)
@@ -217,8 +244,7 @@ async def save(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | N
         )
     )
     drop_draft(context)
-    await context.bot.send_message(chat_id, svc.ui(f"reflect.saved_{together}"))
-    return END
+    return svc.ui(f"reflect.saved_{together}")
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -1183,6 +1183,36 @@ class EmulatedPerson:
             )
         return message
 
+    async def expect_edit(
+        self,
+        contains: str | None = None,
+        message: SentMessage | None = None,
+        timeout: float = 5.0,
+    ) -> SentMessage:
+        """Wait until the bot has edited ``message`` (by default the newest bot message here,
+        as it is when this is called) and its text contains ``contains`` (case-insensitive).
+
+        For a bot that answers a tap by editing the tapped message rather than sending a new
+        one. The edit may already have happened by the time this is called: that counts."""
+        target = message or self.last
+        if target is None:
+            raise AssertionError(f"no bot message to {self.first_name} to be edited")
+
+        def edited() -> bool:
+            return target.edits > 0 and (
+                contains is None or contains.lower() in (target.text or "").lower()
+            )
+
+        try:
+            await self._em._wait_for(edited, timeout)
+        except TimeoutError:
+            raise AssertionError(
+                f"bot message {target.message_id} to {self.first_name} was not edited to "
+                f"contain {contains!r} within {timeout}s; it reads {target.text!r}.\n"
+                f"Transcript:\n{self.transcript()}"
+            ) from None
+        return target
+
     async def wait_until_quiet(self, quiet: float = 0.5, timeout: float = 5.0) -> list[SentMessage]:
         """Wait until the bot has said (sent, edited or deleted) nothing here for ``quiet``
         seconds; return and consume the messages not consumed yet.

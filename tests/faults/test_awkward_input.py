@@ -35,13 +35,15 @@ NOT_TEXT = "I can only read text for this part"
 
 
 async def win(person: EmulatedPerson, words: str) -> None:
-    """/win with the words after the command, the first kind, no rating."""
+    """/win with the words after the command, the first kind, no rating: each tap is answered
+    in the question's own message, which ends with nothing left to tap."""
     await person.send(f"/win {words}")
-    await person.expect("which")
+    question = await person.expect("which")
     await person.press("I paused before reacting")
-    await person.expect("connected")
+    await person.expect_edit("connected", question)
     await person.press("Skip")
-    await person.expect("journal")
+    done = await person.expect_edit("journal", question)
+    assert (done.edits, done.reply_markup) == (2, None)
 
 
 async def test_awkward_words_are_kept_and_shown_as_written(
@@ -137,11 +139,11 @@ async def test_more_than_telegram_allows(
     await max_.expect("What happened?")
     await max_.send(long_words)
     await max_.expect(f"saved the first {MAX_ENTRY_CHARS} characters")
-    await max_.expect("which")
+    question = await max_.expect("which")
     await max_.press("I listened without fixing")
-    await max_.expect("connected")
+    await max_.expect_edit("connected", question)
     await max_.press("5")
-    await max_.expect("journal")
+    await max_.expect_edit("journal", question)
     [entry] = await repo.list_entries(10_301)
     assert entry.text == long_words[:MAX_ENTRY_CHARS].rstrip()
 
@@ -213,17 +215,21 @@ async def test_stickers_photos_voice_locations_and_edits_mid_conversation(
     await bo.edit(said, "I'm here, and I held my tongue")
     assert await bo.wait_until_quiet() == []
     await bo.send("I held my tongue when he was late")
-    await bo.expect("which")
+    question = await bo.expect("which")
     await bo.send_photo()
-    await bo.expect("Tapping one of these")
+    after_photo = await bo.expect("Tapping one of these")
     await bo.send_location()
-    await bo.expect("Tapping one of these")
-    await bo.press("I held back judgment")
-    await bo.expect("connected")
+    after_location = await bo.expect("Tapping one of these")
+    await bo.press("I held back judgment")  # on the newest offer
+    await bo.expect_edit("connected", after_location)
+    # The same buttons on the earlier offers have nothing left to do.
+    await bo.wait_for(lambda: question.reply_markup is None and after_photo.reply_markup is None)
     await bo.send_voice()
-    await bo.expect("tap a number")
+    numbers_again = await bo.expect("tap a number")
     await bo.press("3")
-    await bo.expect("journal")
+    await bo.expect_edit("journal", numbers_again)
+    await bo.wait_for(lambda: after_location.reply_markup is None)
+    assert await bo.wait_until_quiet() == []  # the tap was answered in place
     [entry] = await repo.list_entries(10_501)
     assert (entry.text, entry.tags, entry.rating) == (
         "I held my tongue when he was late",
@@ -254,17 +260,19 @@ async def test_buttons_pressed_twice_stale_or_never_issued(
     data = kinds.buttons()[1][0][1]
     assert data is not None
     await gil.press("I listened without fixing")
-    await gil.expect("connected")
-    # A second tap on the same button, racing the keyboard being taken away.
+    await gil.expect_edit("connected", kinds)
+    # A second tap on the same button, racing the message being turned into the next question.
     second = await gil.press_data(data, kinds)
-    await gil.wait_until_quiet()
+    assert await gil.wait_until_quiet() == []
     assert "expired" in next(
         a.get("text", "") for a in gil.answered_callbacks if a["callback_query_id"] == second
     )
+    assert kinds.edits == 1  # the refused tap changed nothing on screen
     await gil.press("2")
-    await gil.expect("journal")
+    await gil.expect_edit("journal", kinds)
     await gil.press_data("win:rate:2", kinds)  # after the flow ended
     assert await gil.wait_until_quiet() == []
+    assert kinds.edits == 2  # saved once, said once
     assert [e.rating for e in await repo.list_entries(10_601)] == [2]
 
     # Last week's prompt, and data nobody ever issued, on a message of ours.
@@ -306,15 +314,17 @@ async def test_the_same_update_delivered_twice(
     await joy.send("/win I said thank you and meant it")
     await joy.expect("which")
     await emulator.deliver_again()  # the command twice: the same question, nothing kept yet
-    await joy.expect("which")
+    question = await joy.expect("which")
     await joy.press("I was kind to myself")
-    await joy.expect("connected")
+    await joy.expect_edit("connected", question)
     await emulator.deliver_again()  # the same tap twice: already past that question
     await joy.wait_until_quiet()
+    assert question.edits == 1
     await joy.press("4")
-    await joy.expect("journal")
+    await joy.expect_edit("journal", question)
     await emulator.deliver_again()  # the saving tap twice: saved once, no second line
     assert await joy.wait_until_quiet() == []
+    assert question.edits == 2
     assert [e.text for e in await repo.list_entries(10_701)] == ["I said thank you and meant it"]
 
     # An answer to the daily prompt, twice: kept once.

@@ -71,9 +71,9 @@ async def test_killed_while_saving_an_entry(emulator: BotApiEmulator, db_path: P
     try:
         mo = emulator.person(7201, "Mo")
         await mo.send("/win I made tea for my brother & asked about <his> day")
-        await mo.expect("which", timeout=30)
+        question = await mo.expect("which", timeout=30)
         await mo.press("I reached out to someone")
-        await mo.expect("connected", timeout=10)
+        await mo.expect_edit("connected", question, timeout=10)
         # The answers so far are stored as a draft, with the flow waiting for the rating.
         await wait_until(lambda: win_state(db_path, 7201) == "2", what="state RATING stored")
         await wait_until(lambda: "reached_out" in draft_of(db_path, 7201), what="draft stored")
@@ -96,10 +96,15 @@ async def test_killed_while_saving_an_entry(emulator: BotApiEmulator, db_path: P
         await emulator.wait_for_poller(timeout=30)
         # Mo writes again; the question comes back and the words were kept.
         await mo.send("hello?")
-        await mo.expect("tap a number", timeout=30)
+        again = await mo.expect("tap a number", timeout=30)
         await mo.press("4")
-        await mo.expect("journal", timeout=10)
+        await mo.expect_edit("journal", again, timeout=10)
         assert await mo.wait_until_quiet() == []
+        # Said once, and the numbers left on the first question have nothing left to do.
+        assert [m.message_id for m in mo.messages if "journal" in (m.text or "")] == [
+            again.message_id
+        ]
+        assert question.reply_markup is None and again.reply_markup is None
     finally:
         errors = await stop(second)
     assert "Traceback" not in errors, errors

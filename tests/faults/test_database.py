@@ -25,7 +25,7 @@ import storage.sqlite
 from bot.app import KindlingApplication
 from bot.clock import ManualClock
 from bot.settings import Settings
-from sandbox.emulator import BotApiEmulator, EmulatedPerson
+from sandbox.emulator import BotApiEmulator, EmulatedPerson, SentMessage
 from scheduler.ticker import tick
 from storage.migrate import latest_version
 from storage.models import DeliveryStatus, EntryKind, NewEntry
@@ -58,20 +58,35 @@ def write_lock(db_path: Path) -> Iterator[None]:
         other.close()
 
 
-async def win_up_to_the_rating(person: EmulatedPerson, words: str) -> None:
+async def win_up_to_the_rating(person: EmulatedPerson, words: str) -> SentMessage:
+    """/win up to the rating question; returns the message that asks it (the kinds' message,
+    edited)."""
     await person.send(f"/win {words}")
-    await person.expect("which")
+    question = await person.expect("which")
     await person.press("I paused before reacting")
-    await person.expect("connected")
+    return await person.expect_edit("connected", question)
 
 
-async def finish_after_the_fault(person: EmulatedPerson) -> None:
+def not_said_kept(question: SentMessage) -> None:
+    """The failed save left the question as it was: nothing on screen claims the win is kept,
+    and its numbers can still be tapped."""
+    assert question.edits == 1
+    assert "journal" not in (question.text or "")
+    assert "3" in question.button_texts()
+
+
+async def finish_after_the_fault(person: EmulatedPerson, question: SentMessage) -> None:
     """Back after the fault: any word brings the last question back, and the tap saves."""
     await person.send("is it working now?")
-    await person.expect("tap a number")
+    again = await person.expect("tap a number")
     await person.press("3")
-    await person.expect("journal")
+    await person.expect_edit("journal", again)
     assert await person.wait_until_quiet() == []
+    # Said once: the numbers on the first question are gone (the one edit since), its words
+    # left as they were.
+    assert (question.reply_markup, question.edits) == (None, 2)
+    assert "journal" not in (question.text or "")
+    assert [m for m in person.messages if "journal" in (m.text or "")] == [again]
 
 
 async def test_locked_past_the_busy_timeout_while_saving(
@@ -79,14 +94,16 @@ async def test_locked_past_the_busy_timeout_while_saving(
 ) -> None:
     repo = impatient_bot.services.repo
     ida = emulator.person(9101, "Ida")
-    await win_up_to_the_rating(ida, "I counted to five before answering")
+    question = await win_up_to_the_rating(ida, "I counted to five before answering")
     with write_lock(db_path):
         await ida.press("5")
         apology = await ida.expect(APOLOGY)
     assert "safe" in apology.text
+    assert await ida.wait_until_quiet() == []
+    not_said_kept(question)
     assert await repo.list_entries(9101) == []
 
-    await finish_after_the_fault(ida)
+    await finish_after_the_fault(ida, question)
     [entry] = await repo.list_entries(9101)
     assert (entry.text, entry.tags, entry.rating) == (
         "I counted to five before answering",
@@ -138,17 +155,19 @@ async def test_disk_full_while_saving(
     repo = bot.services.repo
     assert isinstance(repo, SqliteRepository)
     ona = emulator.person(9301, "Ona")
-    await win_up_to_the_rating(ona, "I asked before giving advice")
+    question = await win_up_to_the_rating(ona, "I asked before giving advice")
     await fill_the_disk(repo, clock.now())
     with pytest.raises(sqlite3.OperationalError, match="full"):
         await repo.add_entry(NewEntry(9399, EntryKind.WIN, clock.now(), "x"))
 
     await ona.press("4")
     await ona.expect(APOLOGY)
+    assert await ona.wait_until_quiet() == []
+    not_said_kept(question)
     assert await repo.list_entries(9301) == []
 
     await repo.db.execute("PRAGMA max_page_count = 1073741823")  # space again
-    await finish_after_the_fault(ona)
+    await finish_after_the_fault(ona, question)
     assert [e.text for e in await repo.list_entries(9301)] == ["I asked before giving advice"]
     async with repo.db.execute("PRAGMA integrity_check") as cursor:
         assert await cursor.fetchone() == ("ok",)

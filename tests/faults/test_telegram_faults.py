@@ -21,12 +21,15 @@ from tests.faults.support import BERLIN_EIGHT_PM, prompts_in, seed_person, send_
 from tests.harness import make_settings, running_bot
 
 
-def refused_then_accepted(emulator: BotApiEmulator, chat_id: int) -> list[tuple[float, float]]:
-    """For each 429 a chat's send got: when it came, and when the next try for that chat came."""
+def refused_then_accepted(
+    emulator: BotApiEmulator, chat_id: int, methods: tuple[str, ...] = ("sendMessage",)
+) -> list[tuple[float, float]]:
+    """For each 429 a chat's send (or other call of ``methods``) got: when it came, and when
+    the next try for that chat came."""
     times = [
         (arrived, status)
         for arrived, method, chat, status in emulator.timeline
-        if method == "sendMessage" and chat == chat_id
+        if method in methods and chat == chat_id
     ]
     return [
         (refused_at, times[n + 1][0])
@@ -85,26 +88,34 @@ async def test_telegrams_own_flood_control_is_waited_out_without_loss_or_copies(
 async def test_a_429_per_chat_during_a_conversation_is_waited_out(
     clock: ManualClock, db_path
 ) -> None:
-    """Telegram allows a chat only a few messages in a burst; a quick /win (question, buttons
-    closed, next question, saved line) runs into it, and nothing is lost or doubled."""
-    async with BotApiEmulator(per_chat_burst=2, per_chat_rate=1.0) as emulator:
+    """Telegram allows a chat only one message a second (edits count too); a quick /win (the
+    question, then each tap answered by editing it) runs into it, and nothing is lost or
+    doubled."""
+    async with BotApiEmulator(per_chat_burst=1, per_chat_rate=1.0) as emulator:
         async with running_bot(make_settings(emulator, db_path), clock) as bot:
             noa = emulator.person(6301, "Noa")
             await noa.send("/win I asked how her day went and listened")
-            await noa.expect("which", timeout=10)
+            question = await noa.expect("which", timeout=10)
             await noa.press("I listened without fixing")
-            await noa.expect("connected", timeout=10)
+            await noa.expect_edit("connected", question, timeout=10)
             await noa.press("4")
-            await noa.expect(timeout=10)
+            await noa.expect_edit("journal", question, timeout=10)
             assert await noa.wait_until_quiet(timeout=10) == []
             entries = await bot.services.repo.list_entries(6301)
         assert emulator.stats["429"] >= 1
         assert [(e.text, e.rating) for e in entries] == [
             ("I asked how her day went and listened", 4)
         ]
-        texts = [m.text for m in emulator.sent(6301)]
-        assert len(texts) == len(set(texts)) == 3
-        for refused, again in refused_then_accepted(emulator, 6301):
+        # One message, edited once per tap; each step in it once.
+        assert [m.message_id for m in emulator.sent(6301)] == [question.message_id]
+        assert question.edits == 2 and question.reply_markup is None
+        steps = ("Which of these", "How connected", "journal")
+        assert {step: (question.text or "").count(step) for step in steps} == dict.fromkeys(
+            steps, 1
+        )
+        retried = refused_then_accepted(emulator, 6301, ("sendMessage", "editMessageText"))
+        assert len(retried) == emulator.stats["429"]
+        for refused, again in retried:
             assert again - refused >= 1.0
 
 
@@ -246,12 +257,13 @@ async def test_a_press_too_old_to_answer_still_does_its_work(clock: ManualClock,
         async with running_bot(make_settings(emulator, db_path), clock) as bot:
             ada = emulator.person(6801, "Ada")
             await ada.send("/win I asked before hugging her")
-            await ada.expect("which")
+            question = await ada.expect("which")
             await ada.press("I held back judgment")
-            await ada.expect("connected")
+            await ada.expect_edit("connected", question)
             await ada.press("5")
-            await ada.expect("journal")
+            done = await ada.expect_edit("journal", question)
             assert await ada.wait_until_quiet() == []
+            assert (done.edits, done.reply_markup) == (2, None)
             [entry] = await bot.services.repo.list_entries(6801)
         assert (entry.text, entry.rating) == ("I asked before hugging her", 5)
         assert ada.answered_callbacks == []

@@ -105,11 +105,11 @@ async def test_backup_command_while_the_bot_runs(
     async with running_bot(settings, clock):
         alex = emulator.person(6001, "Alex")
         await alex.send("/win I said no kindly")
-        await alex.expect("fits it best")
+        question = await alex.expect("fits it best")
         await alex.press("I kept a boundary")
-        await alex.expect("How connected")
+        await alex.expect_edit("How connected", question)
         await alex.press("Skip")
-        await alex.expect("/journal")
+        await alex.expect_edit("/journal", question)  # said only once it is saved
         target = tmp_path / "copy.db"
         done = await asyncio.to_thread(
             run_kindling,

@@ -100,11 +100,11 @@ async def test_the_bot_with_a_key_keeps_words_sealed_end_to_end(
     alex = emulator.person(5001, "Alex")
     async with running_bot(settings, clock) as bot:
         await alex.send(f"/win {MARKER} I waited")
-        await alex.expect("fits it best")
+        question = await alex.expect("fits it best")
         await alex.press("I paused before reacting")
-        await alex.expect("How connected")
+        await alex.expect_edit("How connected", question)
         await alex.press("Skip")
-        await alex.expect("/journal")
+        await alex.expect_edit("/journal", question)  # said only once it is saved
         [win] = await bot.services.repo.list_entries(5001)
         assert win.text == f"{MARKER} I waited"
         await alex.send("/win")  # a draft left half-way, persisted sealed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 from datetime import datetime
 
@@ -71,3 +72,15 @@ async def forge(person: EmulatedPerson, data: str, message: SentMessage) -> dict
 
 async def entries(repo: Repository, chat_id: int) -> list[Entry]:
     return await repo.list_entries(chat_id, limit=100)
+
+
+def assert_answered_in_place(
+    message: SentMessage, asked: str, chosen: str, then: str | None = None
+) -> None:
+    """The tapped ``message`` now reads as a record: the question as first ``asked``, the
+    tapped button's label in italics right under it, then (when given) the next step below."""
+    record = f"{asked}\n<i>{html.escape(chosen, quote=False)}</i>"
+    if then is not None:
+        record = f"{record}\n\n{then}"
+    raw = message.raw_text or ""
+    assert record in raw, f"message {message.message_id} reads {raw!r}, without {record!r}"

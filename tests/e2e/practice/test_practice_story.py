@@ -5,7 +5,13 @@ from __future__ import annotations
 from bot.app import KindlingApplication
 from sandbox.emulator import BotApiEmulator
 from storage.models import EntryKind
-from tests.e2e.practice.support import EXPIRED, entries, forge, wait_for_state
+from tests.e2e.practice.support import (
+    EXPIRED,
+    assert_answered_in_place,
+    entries,
+    forge,
+    wait_for_state,
+)
 
 
 async def test_a_handful_of_taps_each_then_find_and_delete_in_the_journal(
@@ -18,34 +24,52 @@ async def test_a_handful_of_taps_each_then_find_and_delete_in_the_journal(
     zoe = emulator.person(7001, "Zoe")
 
     await zoe.send("/win I asked my colleague how her weekend was, and listened")
-    await zoe.expect("fits it best")
+    win = await zoe.expect("fits it best")
     await zoe.press("I listened without fixing")
-    await zoe.expect("How connected")
+    await zoe.expect_edit("How connected", win)
     await zoe.press("5")
-    await zoe.expect("/journal")
+    await zoe.expect_edit("/journal", win)
+    assert_answered_in_place(win, "Which of these fits it best?", "I listened without fixing")
+    assert_answered_in_place(win, "How connected did it feel, from 1 (a little) to 5 (very)?", "5")
 
     await zoe.send("/setback I rolled my eyes at my brother")
-    await zoe.expect("feeling")
+    feeling = await zoe.expect("feeling")
     await zoe.press("Frustrated")
+    await zoe.expect_edit("Frustrated", feeling)
+    assert feeling.reply_markup is None
+    assert_answered_in_place(feeling, "Pick the one that's closest.", "Frustrated")
     for _ in range(3):
         await zoe.next_message()  # the self-compassion break, in three parts
-    await zoe.expect("what would you say")
+    friend = await zoe.expect("what would you say")
     await zoe.press("Skip")
-    await zoe.expect("try next time")
+    await zoe.expect_edit("try next time", friend)
+    assert friend.button_texts() == ["1", "2", "3", "Skip"]
+    assert_answered_in_place(friend, "what would you say to them?", "Skip", "If you'd like")
+    [idea] = [line[3:] for line in friend.text.splitlines() if line.startswith("1. ")]
     await zoe.press("1")
-    await zoe.expect("/journal")
+    await zoe.expect_edit("/journal", friend)
+    assert friend.reply_markup is None
+    ask_next_ends = "Tap a number, type your own, or skip."
+    assert_answered_in_place(friend, ask_next_ends, idea, "You looked at a hard moment honestly.")
 
     await zoe.send("/reflect")
     await zoe.expect("three quick taps")
-    await zoe.expect("heard")
+    heard = await zoe.expect("heard")
     await zoe.press("Yes")
-    await zoe.expect("interest")
+    await zoe.expect_edit("interest", heard)
     await zoe.press("Yes")
-    await zoe.expect("shutting down")
+    await zoe.expect_edit("shutting down", heard)
     await zoe.press("Partly")
-    await zoe.expect("add")
+    await zoe.expect_edit("anything you'd like to add", heard)
+    # One message holds the three questions, each with its answer, and asks for the note.
+    assert_answered_in_place(heard, "Did you feel heard?", "Yes", "Did your replies")
+    assert_answered_in_place(heard, "show real interest in them?", "Yes", "When stress came up")
+    assert_answered_in_place(heard, "without shutting down?", "Partly", "Anything you'd like")
+    assert heard.button_texts() == ["Skip"]
     await zoe.send("Lunch with Mia")
     await zoe.expect("real connection")
+    await zoe.wait_for(lambda: heard.reply_markup is None)  # answered in words: Skip is gone
+    assert await zoe.wait_until_quiet() == []
 
     await zoe.send("/journal")
     page = await zoe.expect("Your journal")
@@ -79,15 +103,18 @@ async def test_starting_a_flow_ends_the_one_left_behind(
     await fay.expect("what happened")
     await wait_for_state(repo, "reflect", 7002, None)
     await fay.send("I didn't reply to my friend's message for a week")
-    await fay.expect("feeling")
+    feeling = await fay.expect("feeling")
     await fay.press("Lonely")
+    await fay.expect_edit("Lonely", feeling)
     for _ in range(3):
         await fay.next_message()
-    await fay.expect("what would you say")
+    friend = await fay.expect("what would you say")
     await fay.press("Skip")
-    await fay.expect("try next time")
+    await fay.expect_edit("try next time", friend)
     await fay.press("Skip")
-    await fay.expect("/journal")
+    await fay.expect_edit("/journal", friend)
+    assert_answered_in_place(friend, "Tap a number, type your own, or skip.", "Skip", "You looked")
+    assert friend.reply_markup is None
 
     assert EXPIRED in str((await forge(fay, "ref:heard:yes", heard))["text"])
     await fay.send("hi")

@@ -111,11 +111,12 @@ async def test_stickers_long_answers_commands_and_flows(
 
     # Inside a flow, text belongs to the flow.
     await dee.send("/win I made tea for myself")
-    await dee.expect("fits it best")
+    question = await dee.expect("fits it best")
     await dee.press("I was kind to myself")
-    await dee.expect("How connected")
+    await dee.expect_edit("How connected", question)
     await dee.press("Skip")
-    await dee.expect("/journal")
+    await dee.expect_edit("/journal", question)
+    assert await dee.wait_until_quiet() == []  # answered in place, nothing else said
     [win] = await entries(repo, 6005)
     assert win.kind is EntryKind.WIN and win.prompt_id is None
 

@@ -1,4 +1,8 @@
-"""/setback: a hard moment, a self-compassion break, and one small idea for next time."""
+"""/setback: a hard moment, a self-compassion break, and one small idea for next time.
+
+A tapped answer is written in italics under its question, in the message that asked it; the
+next question comes below it there, or, after the feeling, as new messages.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +35,12 @@ FEELINGS = [
     "Lonely",
     "Anxious or on edge",
 ]
+FEELING_QUESTION = "How did it leave you feeling? Pick the one that's closest."
+FRIEND_QUESTION = "If a friend told you this had happened to them, what would you say to them?"
+SAVED = (
+    "You looked at a hard moment honestly. It's kept in your /journal. "
+    "If it still feels heavy, /pause is there."
+)
 # Words that must never reach someone after a setback.
 NEVER = ("fail", "score", "streak", "back on track", "should", "must")
 
@@ -50,6 +60,11 @@ def offered_steps(message: SentMessage, bot: KindlingApplication) -> list[str]:
     return sorted(shown, key=lambda s: (message.text or "").index(s))
 
 
+def chosen(label: str) -> str:
+    """A tapped button's label as written under its question."""
+    return f"<i>{html.escape(label, quote=False)}</i>"
+
+
 def assert_gentle(messages: list[SentMessage]) -> None:
     for message in messages:
         lowered = (message.text or "").lower()
@@ -67,11 +82,15 @@ async def test_a_setback_met_with_kindness(
     assert feelings.button_texts() == FEELINGS
 
     await press_and_check_answered(rae, "Ashamed")
+    await rae.expect_edit("Ashamed", feelings)
     reframe = await expect_reframe(rae, bot)
     assert "ashamed" in reframe.feelings
     friend = await rae.expect("what would you say to them?")
     assert friend.button_texts() == ["Skip"]
+    # The tapped message now keeps the question and the feeling, and no buttons.
+    assert feelings.raw_text == f"{FEELING_QUESTION}\n{chosen('Ashamed')}"
     assert feelings.reply_markup is None
+    assert feelings.edits == 1
 
     await rae.send("That one moment doesn't undo how much you care.")
     ideas = await rae.expect("one small thing to try next time")
@@ -79,11 +98,14 @@ async def test_a_setback_met_with_kindness(
     assert friend.reply_markup is None  # answered in words: its skip button is gone
     steps = offered_steps(ideas, bot)
     assert len(steps) == 3
+    question = ideas.raw_text
 
     await press_and_check_answered(rae, "2")
-    done = await rae.expect("/journal")
+    done = await rae.expect_edit("/journal", ideas)
     assert steps[1] in done.text and "/pause" in done.text
-    assert await rae.wait_until_quiet() == []
+    assert done.raw_text == f"{question}\n{chosen(steps[1])}\n\n{SAVED}"
+    assert done.reply_markup is None
+    assert await rae.wait_until_quiet() == []  # the closing words came in place, not anew
     assert_gentle(rae.messages)
 
     [setback] = await entries(bot.services.repo, 3001)
@@ -106,12 +128,21 @@ async def test_skips_and_own_words_for_next_time(
     await ola.expect("How did it leave you feeling?")
     await ola.press("Overwhelmed")
     await expect_reframe(ola, bot)
-    await ola.expect("what would you say")
+    friend = await ola.expect("what would you say")
     await press_and_check_answered(ola, "Skip")
-    ideas = await ola.expect("one small thing to try next time")
+    ideas = await ola.expect_edit("one small thing to try next time", friend)
+    assert ideas.raw_text is not None
+    assert ideas.raw_text.startswith(f"{FRIEND_QUESTION}\n{chosen('Skip')}\n\nIf you'd like,")
+    assert ideas.button_texts() == ["1", "2", "3", "Skip"]
+    assert len(offered_steps(ideas, bot)) == 3
+    assert await ola.wait_until_quiet() == []  # the ideas came in place, not anew
     await ola.send("A <b>short</b> walk & then decide")
     done = await ola.expect("/journal")
     assert "A <b>short</b> walk & then decide" in done.text  # shown as typed, not as markup
+    assert done.raw_text == (
+        "Something you might try next time: <i>A &lt;b&gt;short&lt;/b&gt; walk &amp; then "
+        f"decide</i>\n\n{SAVED}"
+    )
     assert ideas.reply_markup is None
 
     [setback] = await entries(bot.services.repo, 3002)
@@ -133,12 +164,17 @@ async def test_skipping_everything_optional(
     await ike.press("Numb")
     reframe = await expect_reframe(ike, bot)
     assert "numb" in reframe.feelings or not reframe.feelings
-    await ike.expect("what would you say")
+    friend = await ike.expect("what would you say")
     await ike.press("Skip")
-    await ike.expect("try next time")
+    ideas = await ike.expect_edit("try next time", friend)
+    asked = ideas.raw_text
     await press_and_check_answered(ike, "Skip")
-    done = await ike.expect("/journal")
-    assert "try next time" not in done.text
+    done = await ike.expect_edit("/journal", ideas)
+    # Only "Skip" is written under the ideas: nothing reads as a chosen idea.
+    assert done.raw_text == f"{asked}\n{chosen('Skip')}\n\n{SAVED}"
+    assert "Something you might try next time" not in done.text
+    assert done.reply_markup is None
+    assert await ike.wait_until_quiet() == []
     [setback] = await entries(bot.services.repo, 3003)
     assert setback.extra == {"friend": None, "next_time": None}
 
@@ -165,6 +201,10 @@ async def test_bad_input_at_every_step_is_met_kindly(
     assert await uma.wait_until_quiet() == []
 
     await press_and_check_answered(uma, "Frustrated", feelings)
+    await uma.expect_edit("Frustrated", feelings)
+    assert feelings.raw_text == f"{FEELING_QUESTION}\n{chosen('Frustrated')}"
+    assert feelings.reply_markup is None
+    assert again.reply_markup is None  # the re-ask's buttons have nothing left to do
     await expect_reframe(uma, bot)
     friend = await uma.expect("what would you say")
     assert EXPIRED in str((await forge(uma, "set:feel:sad", feelings))["text"])
@@ -188,16 +228,20 @@ async def test_bad_input_at_every_step_is_met_kindly(
     assert EXPIRED in str((await forge(uma, not_offered, ideas))["text"])
     assert EXPIRED in str((await forge(uma, "set:friend:skip", friend))["text"])
     assert await uma.wait_until_quiet() == []
+    steps = offered_steps(ideas, bot)
+    asked = ideas.raw_text
 
     await press_and_check_answered(uma, "1", ideas)
-    await uma.expect("/journal")
+    await uma.expect_edit("/journal", ideas)
+    assert ideas.raw_text == f"{asked}\n{chosen(steps[0])}\n\n{SAVED}"
+    assert ideas.reply_markup is None
     assert EXPIRED in str((await forge(uma, str(offered[0]), ideas))["text"])  # pressed twice
     assert await uma.wait_until_quiet() == []
 
     [setback] = await entries(bot.services.repo, 3004)
     assert setback.tags == ["frustrated"]
     assert setback.extra["friend"] == long_friend.strip()[:MAX_ENTRY_CHARS].rstrip()
-    assert setback.extra["next_time"] == offered_steps(ideas, bot)[0]
+    assert setback.extra["next_time"] == steps[0]
     assert_gentle(uma.messages)
 
 
@@ -233,17 +277,20 @@ async def test_a_restart_in_the_middle_continues_the_setback(
         await wes.send("/setback")
         await wes.expect("what happened")
         await wes.send("I shut down when my mum raised her voice")
-        await wes.expect("feeling")
+        feelings = await wes.expect("feeling")
         await wait_for_state(first.services.repo, "setback", 3006, FEELING)
 
     async with running_bot(settings, clock) as second:
         await press_and_check_answered(wes, "Anxious or on edge")
+        await wes.expect_edit("Anxious", feelings)
+        assert feelings.raw_text == f"{FEELING_QUESTION}\n{chosen('Anxious or on edge')}"
+        assert feelings.reply_markup is None
         await expect_reframe(wes, second)
         await wes.expect("what would you say")
         await wes.send("It makes sense you froze; it was loud.")
-        await wes.expect("try next time")
+        ideas = await wes.expect("try next time")
         await wes.press("Skip")
-        await wes.expect("/journal")
+        await wes.expect_edit("/journal", ideas)
         [setback] = await entries(second.services.repo, 3006)
         assert (setback.text, setback.tags) == (
             "I shut down when my mum raised her voice",

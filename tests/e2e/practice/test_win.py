@@ -11,6 +11,7 @@ from sandbox.emulator import BotApiEmulator
 from storage.models import EntryKind
 from tests.e2e.practice.support import (
     EXPIRED,
+    assert_answered_in_place,
     entries,
     forge,
     press_and_check_answered,
@@ -28,6 +29,9 @@ WIN_KINDS = [
     "I grounded myself",
     "Something else",
 ]
+RATINGS = ["1", "2", "3", "4", "5", "Skip"]
+ASK_KIND = "Which of these fits it best?"
+ASK_RATING = "How connected did it feel, from 1 (a little) to 5 (very)?"
 
 
 async def test_a_win_in_three_steps(emulator: BotApiEmulator, bot: KindlingApplication) -> None:
@@ -40,16 +44,25 @@ async def test_a_win_in_three_steps(emulator: BotApiEmulator, bot: KindlingAppli
     assert question.button_texts() == WIN_KINDS
 
     await press_and_check_answered(alex, "I listened without fixing")
-    rating = await alex.expect("How connected did it feel")
-    assert rating.button_texts() == ["1", "2", "3", "4", "5", "Skip"]
-    assert question.reply_markup is None  # the used keyboard is closed
+    # The tapped message itself becomes the record and asks the next question.
+    rating = await alex.expect_edit("How connected did it feel", question)
+    assert rating.button_texts() == RATINGS  # the kinds are gone, the ratings are offered
+    assert rating.text == f"{ASK_KIND}\nI listened without fixing\n\n{ASK_RATING}"
+    assert_answered_in_place(rating, ASK_KIND, "I listened without fixing", ASK_RATING)
 
     await press_and_check_answered(alex, "4")
-    done = await alex.expect("/journal")
+    done = await alex.expect_edit("/journal", question)
     celebrations = bot.services.library.win_kind("listened").celebrations
-    assert any(line in done.text for line in celebrations), done.text
-    assert rating.reply_markup is None
-    assert await alex.wait_until_quiet() == []
+    [celebration] = [line for line in celebrations if line in done.text]
+    assert done.reply_markup is None  # nothing is left to tap
+    assert done.text == (
+        f"{ASK_KIND}\nI listened without fixing\n\n{ASK_RATING}\n4\n\n"
+        f"{celebration}\n\nIt's kept in your /journal."
+    )
+    assert_answered_in_place(done, ASK_KIND, "I listened without fixing", ASK_RATING)
+    assert_answered_in_place(done, ASK_RATING, "4", f"{celebration}\n\nIt's kept in your /journal.")
+    assert done.edits == 2
+    assert await alex.wait_until_quiet() == []  # both taps were answered in place
 
     [win] = await entries(bot.services.repo, 2001)
     assert win.kind is EntryKind.WIN
@@ -63,12 +76,15 @@ async def test_words_after_the_command_are_the_first_answer(
 ) -> None:
     sam = emulator.person(2002, "Sam")
     await sam.send("/win I waited before answering")
-    await sam.expect("fits it best")
+    question = await sam.expect("fits it best")
     await press_and_check_answered(sam, "I paused before reacting")
-    await sam.expect("How connected")
+    await sam.expect_edit("How connected", question)
     await press_and_check_answered(sam, "Skip")
-    done = await sam.expect("/journal")
+    done = await sam.expect_edit("/journal", question)
     assert any(line in done.text for line in bot.services.library.win_kind("paused").celebrations)
+    assert_answered_in_place(done, ASK_RATING, "Skip")
+    assert done.reply_markup is None
+    assert await sam.wait_until_quiet() == []
     [win] = await entries(bot.services.repo, 2002)
     assert (win.text, win.tags, win.rating) == ("I waited before answering", ["paused"], None)
 
@@ -87,20 +103,31 @@ async def test_stickers_photos_voice_and_typed_words_get_a_kind_reask(
     await kim.expect("type a few words")
 
     await kim.send("I said no to an extra shift, kindly.")
-    await kim.expect("fits it best")
+    question = await kim.expect("fits it best")
     await kim.send("a boundary I guess")  # typed where a tap was asked for
     again = await kim.expect("Tapping one of these works best")
     assert again.button_texts() == WIN_KINDS
     await kim.send_sticker()
-    await kim.expect("Tapping one of these works best")
+    once_more = await kim.expect("Tapping one of these works best")
+    assert once_more.button_texts() == WIN_KINDS
 
     await press_and_check_answered(kim, "I kept a boundary", again)
-    await kim.expect("How connected")
+    # The tapped re-ask carries the answer and the next question; the other offers are closed.
+    rating = await kim.expect_edit("How connected", again)
+    assert rating.button_texts() == RATINGS
+    assert_answered_in_place(rating, ASK_KIND, "I kept a boundary", ASK_RATING)
+    await kim.wait_for(lambda: question.reply_markup is None and once_more.reply_markup is None)
+    assert "How connected" not in question.text and "How connected" not in once_more.text
     await kim.send("five")
     numbers = await kim.expect("a number from 1 to 5")
-    assert numbers.button_texts() == ["1", "2", "3", "4", "5", "Skip"]
+    assert numbers.button_texts() == RATINGS
     await press_and_check_answered(kim, "5", numbers)
-    await kim.expect("/journal")
+    done = await kim.expect_edit("/journal", numbers)
+    assert_answered_in_place(done, ASK_RATING, "5")
+    assert done.reply_markup is None
+    await kim.wait_for(lambda: rating.reply_markup is None)  # its ratings have nothing left to do
+    assert "/journal" not in rating.text
+    assert await kim.wait_until_quiet() == []
 
     [win] = await entries(bot.services.repo, 2003)
     assert (win.text, win.tags, win.rating) == (
@@ -121,11 +148,11 @@ async def test_long_text_is_kept_up_to_the_limit_and_the_person_is_told(
     await lee.send(long_text)
     told = await lee.expect("longer than I can keep")
     assert str(MAX_ENTRY_CHARS) in told.text
-    await lee.expect("fits it best")
+    question = await lee.expect("fits it best")
     await lee.press("Something else")
-    await lee.expect("How connected")
+    await lee.expect_edit("How connected", question)
     await lee.press("3")
-    await lee.expect("/journal")
+    await lee.expect_edit("/journal", question)
     [win] = await entries(bot.services.repo, 2004)
     assert win.text == long_text[:MAX_ENTRY_CHARS].rstrip()
     assert len(win.text) <= MAX_ENTRY_CHARS and (win.tags, win.rating) == (["other"], 3)
@@ -146,7 +173,7 @@ async def test_pressing_twice_or_forging_saves_nothing_more(
     assert await ada.wait_until_quiet() == []
 
     await press_and_check_answered(ada, "I reached out to someone")
-    rating = await ada.expect("How connected")
+    rating = await ada.expect_edit("How connected", question)
     assert EXPIRED in str((await forge(ada, "win:kind:listened", question))["text"])
     assert EXPIRED in str((await forge(ada, "win:rate:6", rating))["text"])
     assert EXPIRED in str((await forge(ada, "win:rate:5\n", rating))["text"])
@@ -154,8 +181,9 @@ async def test_pressing_twice_or_forging_saves_nothing_more(
     # A double tap: both presses are on their way before the bot has handled the first.
     first = await ada.press("2", rating)
     second = await ada.press("2", rating)
-    await ada.expect("/journal")
+    done = await ada.expect_edit("/journal", rating)
     await ada.wait_for(lambda: ada.callback_answered(first) and ada.callback_answered(second))
+    assert done.reply_markup is None and done.edits == 2  # the second press changed nothing
     answers = {a["callback_query_id"]: a for a in ada.answered_callbacks}
     assert "text" not in answers[first] and EXPIRED in str(answers[second]["text"])
     # And the same press much later finds the flow over too.
@@ -199,13 +227,13 @@ async def test_another_command_mid_flow_does_what_was_asked(
     await jo.send("/win first try")
     first = await jo.expect("fits it best")
     await jo.send("/win second try")
-    await jo.expect("fits it best")
+    retry = await jo.expect("fits it best")
     # The first run's buttons belong to a win that was left behind.
     assert EXPIRED in str((await forge(jo, "win:kind:listened", first))["text"])
     await jo.press("Something else")
-    await jo.expect("How connected")
+    second = await jo.expect_edit("How connected", retry)
     await jo.press("Skip")
-    await jo.expect("/journal")
+    await jo.expect_edit("/journal", second)
     [win] = await entries(bot.services.repo, 2007)
     assert win.text == "second try"
 
@@ -218,14 +246,17 @@ async def test_a_restart_in_the_middle_continues_the_win(
         await max_.send("/win")
         await max_.expect("What happened?")
         await max_.send("I took a breath before replying to my dad")
-        await max_.expect("fits it best")
+        question = await max_.expect("fits it best")
         await wait_for_state(first.services.repo, "win", 2008, KIND)
 
     async with running_bot(settings, clock) as second:
         await press_and_check_answered(max_, "I paused before reacting")
-        await max_.expect("How connected")
+        rating = await max_.expect_edit("How connected", question)
+        assert_answered_in_place(rating, ASK_KIND, "I paused before reacting", ASK_RATING)
         await press_and_check_answered(max_, "3")
-        await max_.expect("/journal")
+        done = await max_.expect_edit("/journal", question)
+        assert_answered_in_place(done, ASK_RATING, "3")
+        assert await max_.wait_until_quiet() == []
         [win] = await entries(second.services.repo, 2008)
         assert (win.text, win.tags, win.rating) == (
             "I took a breath before replying to my dad",
