@@ -13,6 +13,7 @@ from handlers import (
     delete,
     export,
     flood,
+    flow,
     journal,
     onboarding,
     pause,
@@ -30,6 +31,7 @@ from handlers import (
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     common.register(application)
+    flow.register(application)  # -6: flows left unfinished are forgotten first
     for privacy in (flood, delete, export):  # groups -8, 9, 50
         privacy.register(application)
     onboarding.register(application)

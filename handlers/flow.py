@@ -3,6 +3,13 @@
 Each flow lives in its own handler group. Any other command in the middle of a flow ends it
 quietly so that the command can do what was asked in its own group (nobody is trapped);
 everything else a flow handles stops there, so the catch-all replies never fire on top of it.
+
+A flow left unfinished is forgotten after ``IDLE_TIMEOUT_SECONDS``, without another word. This
+is checked when the person next writes (``forget_idle_flows``, before any flow reads the update)
+against the time of their last step, kept in their persisted data, rather than with
+ConversationHandler's ``conversation_timeout``: that one schedules and cancels a job on every
+step (a measurable share of the bot's work per update), runs on the wall clock instead of the
+services' clock, and is lost on a restart, leaving a flow open for good.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.warnings import PTBUserWarning
@@ -28,6 +36,10 @@ from bot.services import services
 
 # An unfinished flow is forgotten after this long, without another word to the person.
 IDLE_TIMEOUT_SECONDS = 30 * 60
+# In a person's user_data: when they last took a step in each flow they are in (POSIX seconds).
+FLOW_SEEN_KEY = "flow_seen"
+# Runs before the crisis check (-5) and every flow, after the private-chat and flood gates.
+GROUP_FORGET_IDLE = -6
 
 END = ConversationHandler.END
 
@@ -68,8 +80,8 @@ class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
                 name=name,
                 persistent=True,
                 allow_reentry=True,
-                conversation_timeout=timeout,
             )
+        self.idle_timeout = timeout
 
     def active_state(self, chat_id: int, user_id: int) -> object | None:
         """The state this flow is in for that person, or None when they are not in it."""
@@ -102,10 +114,57 @@ class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
                 for other in flows(application):
                     if other is not self:
                         other.end_for(chat.id, user.id)
+        # The step's time is when it arrived, not when its replies were done.
+        arrived = services(context).clock.now().timestamp()
         result = await super().handle_update(update, application, check_result, context)
+        self._note_step(update, context, arrived)
         if check_result[2] is not self._leave_handler:
             raise ApplicationHandlerStop
         return result
+
+    def _note_step(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, arrived: float
+    ) -> None:
+        """Remember when the person last took a step here, or forget it once the flow ended."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None or context.user_data is None:
+            return
+        if self.active_state(chat.id, user.id) is not None:
+            context.user_data.setdefault(FLOW_SEEN_KEY, {})[self.name] = arrived
+            return
+        # Ended: forget the time, leaving nothing behind (after /delete, not even an empty key).
+        seen = context.user_data.get(FLOW_SEEN_KEY)
+        if seen is not None:
+            seen.pop(self.name, None)
+            if not seen:
+                del context.user_data[FLOW_SEEN_KEY]
+
+
+async def forget_idle_flows(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """End, quietly, each flow this person left unfinished for longer than its idle timeout,
+    dropping its draft; the update then goes on as if the flow had never been open."""
+    user_data = context.user_data
+    chat, user = update.effective_chat, update.effective_user
+    seen = user_data.get(FLOW_SEEN_KEY) if user_data else None
+    if not seen or chat is None or user is None:
+        return
+    now = services(context).clock.now().timestamp()
+    for flow in flows(context.application):
+        last_step = seen.get(flow.name)
+        if last_step is None or flow.idle_timeout is None:
+            continue
+        if now - last_step > flow.idle_timeout:
+            flow.end_for(chat.id, user.id)
+            del seen[flow.name]
+            if not seen:
+                del user_data[FLOW_SEEN_KEY]  # type: ignore[union-attr]
+            draft = user_data.get("draft")  # type: ignore[union-attr]
+            if isinstance(draft, dict) and draft.get("flow") == flow.name:
+                user_data.pop("draft")  # type: ignore[union-attr]
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(TypeHandler(Update, forget_idle_flows), group=GROUP_FORGET_IDLE)
 
 
 def flows(application: Application[Any, Any, Any, Any, Any, Any]) -> list[Flow]:

@@ -14,10 +14,11 @@ import pytest
 
 from bot.app import KindlingApplication
 from bot.clock import ManualClock
+from handlers.flow import FLOW_SEEN_KEY
 from sandbox.emulator import BotApiEmulator, EmulatedPerson
 from scheduler.ticker import tick
 from storage.models import DeliveryKind, DeliveryStatus, EntryKind, NewEntry
-from tests.faults.support import BERLIN_EIGHT_PM, prompts_in, seed_person
+from tests.faults.support import BERLIN_EIGHT_PM, prompts_in, seed_person, wait_until
 
 
 async def move_to(person: EmulatedPerson, place: str) -> str:
@@ -72,23 +73,53 @@ async def test_the_clock_jumps_a_day_forward_then_an_hour_back(
 async def test_a_clock_jump_mid_conversation_changes_nothing_kept(
     emulator: BotApiEmulator, bot: KindlingApplication, clock: ManualClock
 ) -> None:
+    repo = bot.services.repo
     zoe = emulator.person(8102, "Zoe")
-    await seed_person(bot.services.repo, 8102, clock.now())
+    await seed_person(repo, 8102, clock.now())
     await zoe.send("/win I said no without apologising")
-    await zoe.expect("which")
+    question = await zoe.expect("which")
+    await step_noted(bot, 8102, clock)
+    # A day forward: by the bot's clock the flow was left for a day, so it was let go (after
+    # half an hour, see handlers/flow.py); its buttons are refused and nothing is half-kept.
     clock.advance(timedelta(days=1))
-    await zoe.press("I kept a boundary")
-    await zoe.expect("connected")
+    pressed = await zoe.press("I kept a boundary")
+    assert await zoe.wait_until_quiet() == []
+    [answer] = [a for a in zoe.answered_callbacks if a["callback_query_id"] == pressed]
+    assert "expired" in answer.get("text", "")
+    assert question.edits == 0
+    assert await repo.list_entries(8102) == []
+
+    # Again, with the clock an hour back, then half an hour on, in the middle: kept once, as meant.
+    await zoe.send("/win I said no without apologising")
+    question = await zoe.expect("which")
+    await step_noted(bot, 8102, clock)
     clock.advance(-timedelta(hours=1))
+    await zoe.press("I kept a boundary")
+    await zoe.expect_edit("connected", question)
+    await step_noted(bot, 8102, clock)
+    clock.advance(timedelta(minutes=29))
     await zoe.press("Skip")
-    await zoe.expect("journal")
-    [entry] = await bot.services.repo.list_entries(8102)
+    done = await zoe.expect_edit("journal", question)
+    assert (done.edits, done.reply_markup) == (2, None)
+    assert await zoe.wait_until_quiet() == []
+    [entry] = await repo.list_entries(8102)
     assert (entry.text, entry.tags, entry.rating) == (
         "I said no without apologising",
         ["boundary"],
         None,
     )
     assert entry.created_at == clock.now().replace(microsecond=0)
+
+
+async def step_noted(bot: KindlingApplication, chat_id: int, clock: ManualClock) -> None:
+    """Wait until the bot has noted the person's step in the /win flow at the clock's time now
+    (it does so right after answering), so moving the clock next cannot race it."""
+
+    def noted() -> bool:
+        seen = bot.user_data.get(chat_id, {}).get(FLOW_SEEN_KEY, {})
+        return seen.get("win") == clock.now().timestamp()
+
+    await wait_until(noted, timeout=5.0, what="the step noted")
 
 
 async def test_a_zone_that_no_longer_exists(
