@@ -207,6 +207,9 @@ class CrisisDetector:
         self, patterns: Sequence[_Pattern], vocabulary: Iterable[str], never_correct: Iterable[str]
     ) -> None:
         self._patterns = tuple(patterns)
+        # Every pattern as one alternation: a text that matches none of them, nearly every text,
+        # is ruled out in one search instead of one per pattern (about 170).
+        self._any = re.compile("|".join(f"(?:{p.regex.pattern})" for p in self._patterns))
         self._vocabulary = frozenset(vocabulary)
         self._never_correct = frozenset(never_correct)
         self._fuzzy_choices = sorted(w for w in self._vocabulary if len(w) >= FUZZY_MIN_LENGTH)
@@ -257,7 +260,7 @@ class CrisisDetector:
         texts = [text, *sentences] if len(sentences) > 1 else [text]
         for piece in texts:
             prepared = self.prepare(piece)
-            if not prepared.strip():
+            if not prepared.strip() or not self._any.search(prepared):
                 continue
             for pattern in self._patterns:
                 if pattern.regex.search(prepared):
