@@ -6,11 +6,15 @@ everything else. Values are stored as JSON: drafts hold only plain values.
 
 python-telegram-bot hands every chat and user it saw an update from to ``update_*_data`` at each
 flush, changed or not; a document identical to the one the database already holds is not
-written again (each write is a commit and an fsync, and most people's chat data is always empty).
+written again (most people's chat data is always empty). The rest of a flush, which the library
+starts all at once, is written in one transaction (``Repository.save_persisted``): one commit
+and one fsync per flush rather than one per person, so people's own saves do not queue behind
+a long line of them. Each ``update_*`` call returns once its write is committed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
 from typing import Any
@@ -18,6 +22,7 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
+from storage.models import StoredBlob, StoredConversation
 from storage.repository import Repository
 
 USER_DATA = "user_data"
@@ -46,6 +51,26 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         # and written since; a kind is in ``_loaded`` once all its rows were read.
         self._stored: dict[tuple[str, int], str] = {}
         self._loaded: set[str] = set()
+        # Writes waiting for the transaction they will be committed in (the latest per key).
+        self._pending_states: dict[tuple[str, str], StoredConversation] = {}
+        self._pending_blobs: dict[tuple[str, int], StoredBlob] = {}
+        self._batch: asyncio.Future[None] | None = None
+
+    async def _committed(self) -> None:
+        """Wait until the writes staged so far (and those staged with them) are committed."""
+        if self._batch is None:
+            self._batch = asyncio.ensure_future(self._commit())
+        await asyncio.shield(self._batch)
+
+    async def _commit(self) -> None:
+        # Let every write of this flush (the library starts them together with gather) be
+        # staged before the transaction begins.
+        await asyncio.sleep(0)
+        states, blobs = list(self._pending_states.values()), list(self._pending_blobs.values())
+        self._pending_states.clear()
+        self._pending_blobs.clear()
+        self._batch = None  # writes staged from now on go in the next transaction
+        await self.repository.save_persisted(states, blobs)
 
     async def _load(self, kind: str) -> dict[int, dict[str, Any]]:
         stored = await self.repository.load_blobs(kind)
@@ -57,7 +82,8 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         """Write the document (None: delete it) unless the database already holds exactly that."""
         if kind in self._loaded and self._stored.get((kind, key)) == data_json:
             return
-        await self.repository.save_blob(kind, key, data_json)
+        self._pending_blobs[(kind, key)] = StoredBlob(kind, key, data_json)
+        await self._committed()
         if data_json is None:
             self._stored.pop((kind, key), None)
         else:
@@ -88,14 +114,16 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         if known.get(key) == new_state:
             return
         chat_id = int(key[0]) if key and isinstance(key[0], int) else None
+        state_json = None if new_state is None else json.dumps(new_state)
+        encoded = _encode_key(key)
+        self._pending_states[(name, encoded)] = StoredConversation(
+            name, encoded, chat_id, state_json
+        )
+        await self._committed()
         if new_state is None:
             known.pop(key, None)
-            await self.repository.save_conversation(name, _encode_key(key), chat_id, None)
         else:
             known[key] = new_state
-            await self.repository.save_conversation(
-                name, _encode_key(key), chat_id, json.dumps(new_state)
-            )
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
         await self._save(USER_DATA, user_id, json.dumps(data, default=str) if data else None)
@@ -110,11 +138,13 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         return None
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        await self.repository.save_blob(CHAT_DATA, chat_id, None)
+        self._pending_blobs[(CHAT_DATA, chat_id)] = StoredBlob(CHAT_DATA, chat_id, None)
+        await self._committed()
         self._stored.pop((CHAT_DATA, chat_id), None)
 
     async def drop_user_data(self, user_id: int) -> None:
-        await self.repository.save_blob(USER_DATA, user_id, None)
+        self._pending_blobs[(USER_DATA, user_id)] = StoredBlob(USER_DATA, user_id, None)
+        await self._committed()
         self._stored.pop((USER_DATA, user_id), None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:

@@ -135,3 +135,22 @@ class RoutineCheck:
         if part not in ROUTINE_PARTS:
             raise ValueError(f"not a routines part: {part}")
         return getattr(self, part)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredConversation:
+    """One conversation's state to store, or with ``state_json`` None, to forget."""
+
+    name: str
+    key: str
+    chat_id: int | None
+    state_json: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    """One per-user or per-chat JSON document to store, or with ``data_json`` None, to forget."""
+
+    kind: str
+    key: int
+    data_json: str | None

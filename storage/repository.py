@@ -21,6 +21,8 @@ from storage.models import (
     Person,
     RoutineAnswer,
     RoutineCheck,
+    StoredBlob,
+    StoredConversation,
 )
 
 # Fields of Person a caller may change; first_seen and chat_id never change.
@@ -212,14 +214,12 @@ class Repository(ABC):
         """Stored conversation states of one handler: key -> (chat id, JSON state)."""
 
     @abstractmethod
-    async def save_conversation(
-        self, name: str, key: str, chat_id: int | None, state_json: str | None
-    ) -> None:
-        """Store (or with ``None``, forget) one conversation's state."""
-
-    @abstractmethod
     async def load_blobs(self, kind: str) -> dict[int, str]:
         """Stored per-user or per-chat JSON documents of one kind."""
 
     @abstractmethod
-    async def save_blob(self, kind: str, key: int, data_json: str | None) -> None: ...
+    async def save_persisted(
+        self, conversations: Sequence[StoredConversation], blobs: Sequence[StoredBlob]
+    ) -> None:
+        """Store (or forget) many conversation states and documents in one transaction: all of
+        them or, on an error, none."""

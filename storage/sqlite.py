@@ -32,6 +32,8 @@ from storage.models import (
     Person,
     RoutineAnswer,
     RoutineCheck,
+    StoredBlob,
+    StoredConversation,
 )
 from storage.repository import PERSON_FIELDS, Repository
 
@@ -676,29 +678,56 @@ class SqliteRepository(Repository):
         )
         return {key: (chat_id, state) for key, chat_id, state in rows}
 
-    async def save_conversation(
-        self, name: str, key: str, chat_id: int | None, state_json: str | None
+    async def save_persisted(
+        self, conversations: Sequence[StoredConversation], blobs: Sequence[StoredBlob]
     ) -> None:
-        if state_json is None:
-            await self._write("DELETE FROM conversations WHERE name = ? AND key = ?", (name, key))
-        else:
-            await self._write(
-                "INSERT INTO conversations (name, key, chat_id, state) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state, "
-                "chat_id = excluded.chat_id",
-                (name, key, chat_id, state_json),
-            )
+        # One transaction (one fsync) for a whole persistence flush, instead of one per
+        # document and state: with many people active the flush otherwise holds the connection
+        # for one commit per changed person, and their own saves wait behind it.
+        if not conversations and not blobs:
+            return
+        gone_states = [(c.name, c.key) for c in conversations if c.state_json is None]
+        states = [
+            (c.name, c.key, c.chat_id, c.state_json)
+            for c in conversations
+            if c.state_json is not None
+        ]
+        gone_blobs = [(b.kind, b.key) for b in blobs if b.data_json is None]
+        documents = [
+            (b.kind, b.key, self._seal("bot_blobs.data", b.data_json))
+            for b in blobs
+            if b.data_json is not None
+        ]
+        async with self._lock:
+            db = self.db
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                if gone_states:
+                    await db.executemany(
+                        "DELETE FROM conversations WHERE name = ? AND key = ?", gone_states
+                    )
+                if states:
+                    await db.executemany(
+                        "INSERT INTO conversations (name, key, chat_id, state) "
+                        "VALUES (?, ?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET "
+                        "state = excluded.state, chat_id = excluded.chat_id",
+                        states,
+                    )
+                if gone_blobs:
+                    await db.executemany(
+                        "DELETE FROM bot_blobs WHERE kind = ? AND key = ?", gone_blobs
+                    )
+                if documents:
+                    await db.executemany(
+                        "INSERT INTO bot_blobs (kind, key, data) VALUES (?, ?, ?) "
+                        "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
+                        documents,
+                    )
+                await db.execute("COMMIT")
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
 
     async def load_blobs(self, kind: str) -> dict[int, str]:
         rows = await self._fetchall("SELECT key, data FROM bot_blobs WHERE kind = ?", (kind,))
         return {key: self._unseal("bot_blobs.data", data) for key, data in rows}
-
-    async def save_blob(self, kind: str, key: int, data_json: str | None) -> None:
-        if data_json is None:
-            await self._write("DELETE FROM bot_blobs WHERE kind = ? AND key = ?", (kind, key))
-        else:
-            await self._write(
-                "INSERT INTO bot_blobs (kind, key, data) VALUES (?, ?, ?) "
-                "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
-                (kind, key, self._seal("bot_blobs.data", data_json)),
-            )

@@ -18,7 +18,7 @@ from bot.cli_admin import texts_at_rest
 from bot.clock import ManualClock
 from sandbox.emulator import BotApiEmulator
 from storage.crypto import EncryptionKeyError, TextCipher, generate_key
-from storage.models import EntryKind, NewEntry
+from storage.models import EntryKind, NewEntry, StoredBlob
 from storage.sqlite import MAX_STORED_TEXT_CHARS, SqliteRepository
 from tests.harness import make_settings, running_bot
 from tests.privacy.support import ROOT, database_bytes, kindling_here, run_kindling
@@ -39,7 +39,8 @@ async def fill(repo: SqliteRepository, chat_id: int = 1) -> None:
         NewEntry(chat_id, EntryKind.WIN, NOW, text=f"{MARKER} text", extra={"who": f"{MARKER} x"})
     )
     await repo.add_entry(NewEntry(chat_id, EntryKind.REFLECTION, NOW, rating=3))
-    await repo.save_blob("user_data", chat_id, json.dumps({"draft": {"text": f"{MARKER} draft"}}))
+    draft = json.dumps({"draft": {"text": f"{MARKER} draft"}})
+    await repo.save_persisted([], [StoredBlob("user_data", chat_id, draft)])
 
 
 async def read_back(repo: SqliteRepository, chat_id: int = 1) -> None:

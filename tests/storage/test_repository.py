@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
-from storage.models import DeliveryKind, DeliveryStatus, EntryKind, NewEntry
+from storage.models import (
+    DeliveryKind,
+    DeliveryStatus,
+    EntryKind,
+    NewEntry,
+    StoredBlob,
+    StoredConversation,
+)
 from storage.sqlite import SqliteRepository
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -136,12 +144,31 @@ async def test_a_delivery_can_be_claimed_only_once(repo: SqliteRepository) -> No
 
 
 async def test_conversation_state_and_blobs(repo: SqliteRepository) -> None:
-    await repo.save_conversation("win", "[1, 1]", 1, "2")
-    await repo.save_conversation("win", "[2, 2]", 2, "1")
-    await repo.save_conversation("win", "[2, 2]", 2, None)
-    assert await repo.load_conversations("win") == {"[1, 1]": (1, "2")}
-    await repo.save_blob("user_data", 1, '{"draft": {"text": "x"}}')
+    await repo.save_persisted(
+        [StoredConversation("win", "[1, 1]", 1, "2"), StoredConversation("win", "[2, 2]", 2, "1")],
+        [StoredBlob("user_data", 1, '{"draft": {"text": "x"}}'), StoredBlob("chat_data", 2, "{}")],
+    )
+    assert await repo.load_conversations("win") == {"[1, 1]": (1, "2"), "[2, 2]": (2, "1")}
     assert await repo.load_blobs("user_data") == {1: '{"draft": {"text": "x"}}'}
+    await repo.save_persisted(
+        [StoredConversation("win", "[2, 2]", 2, None), StoredConversation("win", "[1, 1]", 1, "3")],
+        [StoredBlob("chat_data", 2, None)],
+    )
+    assert await repo.load_conversations("win") == {"[1, 1]": (1, "3")}
+    assert await repo.load_blobs("chat_data") == {}
+    assert await repo.load_blobs("user_data") == {1: '{"draft": {"text": "x"}}'}
+
+
+async def test_a_persistence_flush_that_fails_writes_nothing(repo: SqliteRepository) -> None:
+    await repo.save_persisted([StoredConversation("win", "[1, 1]", 1, "1")], [])
+    with pytest.raises(sqlite3.IntegrityError):
+        # The second document breaks a NOT NULL constraint after the first was written.
+        await repo.save_persisted(
+            [StoredConversation("win", "[1, 1]", 1, "2")],
+            [StoredBlob("user_data", 1, "{}"), StoredBlob(None, 2, "{}")],  # type: ignore[arg-type]
+        )
+    assert await repo.load_conversations("win") == {"[1, 1]": (1, "1")}
+    assert await repo.load_blobs("user_data") == {}
 
 
 async def test_deleting_a_person_erases_every_row_about_them(repo: SqliteRepository) -> None:
@@ -149,8 +176,10 @@ async def test_deleting_a_person_erases_every_row_about_them(repo: SqliteReposit
         await repo.ensure_person(chat_id, NOW)
         await repo.add_entry(NewEntry(chat_id, EntryKind.WIN, NOW, text=f"marker-{chat_id}"))
         await repo.claim_delivery(chat_id, DeliveryKind.PROMPT, "2026-11-25", NOW)
-        await repo.save_conversation("win", f"[{chat_id}, {chat_id}]", chat_id, "1")
-        await repo.save_blob("user_data", chat_id, "{}")
+        await repo.save_persisted(
+            [StoredConversation("win", f"[{chat_id}, {chat_id}]", chat_id, "1")],
+            [StoredBlob("user_data", chat_id, "{}")],
+        )
     await repo.delete_person(1)
     assert await repo.get_person(1) is None
     assert await repo.count_entries(1) == 0
