@@ -939,6 +939,7 @@ class SentMessage:
     media: dict[str, Any] | None = None
     edit_date: int | None = None
     reply_to_message: dict[str, Any] | None = field(default=None, repr=False)
+    # The text after each edit, oldest first (the text as first sent is not in it).
     history: list[str | None] = field(default_factory=list, repr=False)
 
     def _inline_buttons(self) -> list[list[dict[str, Any]]]:
