@@ -145,7 +145,6 @@ async def receive_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await refuse_button(query, context)
         return QUESTIONS[min(index, len(QUESTIONS) - 1)][0]
     await query.answer()
-    draft["answers"][name] = answer
     svc = services(context)
     if index + 1 < len(QUESTIONS):
         state, next_name, next_key = QUESTIONS[index + 1]
@@ -163,6 +162,9 @@ async def receive_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         then=then,
         keyboard=keyboard,
     )
+    # Kept only once the next question is on screen: should Telegram fail us first, the flow
+    # stays at this question and its buttons, still showing, keep working.
+    draft["answers"][name] = answer
     return state
 
 

@@ -60,3 +60,31 @@ async def test_a_refused_last_edit_still_says_it_is_kept(
     assert await ben.wait_until_quiet() == []
     [win] = await entries(bot.services.repo, 2902)
     assert (win.tags, win.rating) == (["paused"], None)
+
+
+async def test_telegram_failing_on_a_reflect_tap_leaves_that_question_working(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    cai = emulator.person(2903, "Cai")
+    await cai.send("/reflect")
+    await cai.expect("A look back")
+    question = await cai.expect("Did you feel heard?")
+
+    emulator.faults.fail_next("editMessageText", status=502)  # Telegram down for a moment
+    await cai.press("Yes", question)
+    apology = await cai.expect("Sorry, something went wrong")
+    assert "safe" in (apology.text or "")
+    assert question.edits == 0 and question.button_texts() == ["Yes", "Partly", "Not really"]
+
+    # Pressing again, a moment later, does what the first press meant to.
+    await cai.press("Yes", question)
+    await cai.expect_edit("Did your replies show real interest", question)
+    await cai.press("Partly", question)
+    await cai.expect_edit("without shutting down", question)
+    await cai.press("Yes", question)
+    await cai.expect_edit("Anything you'd like to add", question)
+    await cai.press("Skip", question)
+    await cai.expect_edit("/journal", question)
+    assert await cai.wait_until_quiet() == []
+    [reflection] = await entries(bot.services.repo, 2903)
+    assert reflection.tags == ["heard:yes", "interest:partly", "steady:yes", "connected"]
