@@ -1435,7 +1435,8 @@ class BotApiEmulator:
         # Every update a person action queued, by update_id (for ``deliver_again``).
         self._queued: dict[int, dict[str, Any]] = {}
         self._next_update_id = 100_000_001
-        self._delivered_up_to = 0
+        # Nothing queued yet counts as all delivered (wait_delivered before any update).
+        self._delivered_up_to = self._next_update_id - 1
         self._allowed_updates: list[str] = []
         self._poller: _Poller | None = None
         self._callbacks: dict[str, _CallbackQuery] = {}

@@ -35,7 +35,7 @@ from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from telegram import Message
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.content.library import Prompt
@@ -254,6 +254,7 @@ class _Run:
         try:
             zone = _zone(person)
             if zone is None:  # nothing can be scheduled without a zone; /start sets one
+                await self._tell_zone_lost(person)
                 return self._outcome(due, DeliveryStatus.SKIPPED, NO_ZONE)
             local_date = local_date_of(due.at, zone).isoformat()
             due.following = next_prompt_at(person, self._resume_after(person, due.at))
@@ -305,6 +306,8 @@ class _Run:
         try:
             zone = _zone(person)
             if zone is None:
+                if not person.prompts_enabled:  # otherwise the skipped prompt said it
+                    await self._tell_zone_lost(person)
                 return self._outcome(due, DeliveryStatus.SKIPPED, NO_ZONE)
             local_day = local_date_of(due.at, zone)
             due.following = next_recap_at(person, self._resume_after(person, due.at))
@@ -348,6 +351,20 @@ class _Run:
         )
         due.advanced = True
         return claimed
+
+    async def _tell_zone_lost(self, person: Person) -> None:
+        """Say once, in place of the nudge, that nudges rest until the zone is set again.
+
+        Once: the skipped nudge is not scheduled again (there is no zone to schedule it in), so
+        this person is not due again until /settings or /start sets a zone. A person who never
+        had a zone is not told that one was lost."""
+        if not person.time_zone:
+            return
+        try:
+            await self._send_text(person.chat_id, self.services.ui("reliability.zone_lost"))
+        except TelegramError as error:
+            # Blocked, or Telegram down past the retries: the skip is recorded all the same.
+            log.info("zone_lost not sent type=%s", type(error).__name__)
 
     async def _move_on(self, due: _Due) -> None:
         """Whatever happened, move past the handled due (nobody is stuck as "due"), and store

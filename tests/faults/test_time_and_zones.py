@@ -151,8 +151,19 @@ async def test_a_zone_that_no_longer_exists(
         8202: (DeliveryStatus.SENT, None),
     }
     assert any("detail=no_zone" in r.getMessage() for r in caplog.records)
-    assert emulator.sent(8201) == []
+    # Ren is told once, in place of the prompt, why the reflections rest and how to bring them
+    # back; then nothing more, however many ticks and days go by (the recap too is skipped).
+    told = await ren.expect("time zone I had for you")
+    assert told.text == bot.services.ui("reliability.zone_lost")
+    assert "/settings" in told.text
+    for _ in range(8):
+        clock.advance(timedelta(days=1))
+        later = await tick(bot)
+        assert all(h.chat_id != 8201 or h.detail == "no_zone" for h in later.handled)
+    assert await ren.wait_until_quiet() == []
+    assert len(emulator.sent(8201)) == 1
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    clock.set(BERLIN_EIGHT_PM)
 
     # Everything Ren opens works, and asks kindly for the zone again.
     await ren.send("/start")
@@ -174,6 +185,24 @@ async def test_a_zone_that_no_longer_exists(
     person = await repo.get_person(8201)
     assert person is not None and person.time_zone == "Europe/Berlin"
     assert person.next_prompt_at == BERLIN_EIGHT_PM + timedelta(days=1)
+
+
+async def test_a_lost_zone_is_told_by_the_recap_when_prompts_are_off(
+    emulator: BotApiEmulator, bot: KindlingApplication, clock: ManualClock
+) -> None:
+    repo = bot.services.repo
+    ivy = emulator.person(8203, "Ivy")
+    person = await seed_person(repo, 8203, clock.now(), at=None)  # only the weekly recap
+    assert person.next_prompt_at is None and person.next_recap_at is not None
+    await repo.update_person(8203, time_zone="Mars/Olympus")
+    for _ in range(15):
+        clock.advance(timedelta(days=1))
+        await tick(bot)
+    told = await ivy.expect("time zone I had for you")
+    assert told.text == bot.services.ui("reliability.zone_lost")
+    assert await ivy.wait_until_quiet() == []
+    stored = await repo.get_person(8203)
+    assert stored is not None and stored.next_recap_at is None  # not due again until set
 
 
 async def test_the_zone_changes_while_the_nudge_is_due(
