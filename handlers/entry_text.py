@@ -97,6 +97,21 @@ async def keep_text(message: Message, context: ContextTypes.DEFAULT_TYPE, raw: s
     return text
 
 
+async def open_with_text(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, flow: str, ask_key: str
+) -> str | None:
+    """Start ``flow``'s draft; return the words that came after the command (kept as its
+    first answer), or None once the question ``ask_key`` was asked instead."""
+    message = update.effective_message
+    assert message is not None
+    start_draft(context, flow)
+    first_answer = text_after_command(message.text)
+    if first_answer.strip():
+        return await keep_text(message, context, first_answer)
+    await message.reply_text(services(context).ui(ask_key))
+    return None
+
+
 async def read_entry_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """The text of the person's message, ready to keep (see ``keep_text``)."""
     message = update.effective_message

@@ -36,13 +36,12 @@ from handlers.entry_text import (
     drop_draft,
     from_live_message,
     get_draft,
-    keep_text,
     lost_track,
+    open_with_text,
     read_entry_text,
     refuse_button,
     send_with_buttons,
     start_draft,
-    text_after_command,
 )
 from handlers.flow import END, Flow
 from storage.models import EntryKind, NewEntry
@@ -108,14 +107,8 @@ async def ask_rating(
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Ask what happened, or take the words after /win as the answer."""
-    message = update.effective_message
-    assert message is not None
-    start_draft(context, FLOW)
-    first_answer = text_after_command(message.text)
-    if first_answer.strip():
-        return await got_text(update, context, await keep_text(message, context, first_answer))
-    await message.reply_text(services(context).ui("win.ask_text"))
-    return TEXT
+    first_answer = await open_with_text(update, context, FLOW, "win.ask_text")
+    return TEXT if first_answer is None else await got_text(update, context, first_answer)
 
 
 async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
