@@ -3,17 +3,97 @@ project's Bot API emulator over HTTP (the same ``running_bot`` the sandbox uses)
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+from dataclasses import replace
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
+from bot.app import KindlingApplication
 from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator
 from sandbox.runner import running_bot, sandbox_settings
+from scheduler.plan import schedule_fields
+from storage.models import Person
+from storage.repository import Repository
 
-__all__ = ["make_settings", "running_bot"]
+ROOT = Path(__file__).resolve().parents[1]
+
+__all__ = [
+    "make_settings",
+    "running_bot",
+    "seed_person",
+    "set_up",
+    "start_bot_process",
+    "stored",
+]
 
 
 def make_settings(emulator: BotApiEmulator, database: Path, **overrides: Any) -> Settings:
     """Settings against the emulator, saving half-finished conversations every 0.1 s so
     restart tests need not wait long."""
     return sandbox_settings(emulator, database, **{"persistence_interval": 0.1, **overrides})
+
+
+async def seed_person(
+    repo: Repository,
+    chat_id: int,
+    now: datetime,
+    *,
+    zone: str = "Europe/Berlin",
+    at: time | None = time(20, 0),
+    **fields: Any,
+) -> Person:
+    """Someone as onboarding leaves them: their zone, their prompt time (None: prompts off) and
+    their schedule from ``now``, plus any other fields given. Straight through the repository,
+    for tests that need many people or a particular state."""
+    person = await repo.ensure_person(chat_id, now)
+    changes: dict[str, Any] = {
+        "time_zone": zone,
+        "prompt_time": at,
+        "prompts_enabled": at is not None,
+        "onboarded": True,
+        **fields,
+    }
+    changes |= schedule_fields(replace(person, **changes), now)
+    return await repo.update_person(chat_id, **changes)
+
+
+async def set_up(bot: KindlingApplication, chat_id: int, **options: Any) -> Person:
+    """``seed_person`` in a running bot's database, at its clock's now."""
+    return await seed_person(bot.services.repo, chat_id, bot.services.clock.now(), **options)
+
+
+async def stored(bot: KindlingApplication, chat_id: int) -> Person:
+    """The person as the bot's database holds them now."""
+    person = await bot.services.repo.get_person(chat_id)
+    assert person is not None
+    return person
+
+
+async def start_bot_process(
+    emulator: BotApiEmulator, db_path: Path, **env: str
+) -> asyncio.subprocess.Process:
+    """``python -m bot`` against the emulator, with a short tick so due nudges go out quickly."""
+    environment = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": emulator.token,
+        "TELEGRAM_API_BASE_URL": emulator.base_url,
+        "DATABASE_PATH": str(db_path),
+        "PERSISTENCE_INTERVAL": "0.1",
+        "TICK_SECONDS": "0.5",
+        "LOG_LEVEL": "WARNING",
+        **env,
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=ROOT,
+        env=environment,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )

@@ -4,36 +4,12 @@ conversation carries on where it was: state lives in SQLite, not in the dead pro
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import sys
 from pathlib import Path
 
 from sandbox.emulator import BotApiEmulator
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-async def start_bot_process(emulator: BotApiEmulator, db_path: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": emulator.token,
-        "TELEGRAM_API_BASE_URL": emulator.base_url,
-        "DATABASE_PATH": str(db_path),
-        "PERSISTENCE_INTERVAL": "0.1",
-        "LOG_LEVEL": "WARNING",
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=ROOT,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+from tests.harness import start_bot_process
 
 
 def stored_onboarding_state(db_path: Path, chat_id: int) -> str | None:

@@ -1,51 +1,24 @@
-"""Shared steps for the fault suite: people set up straight through the repository (a broadcast
-needs dozens of them), counting what each person received, and the bot as a separate process
-that can be killed."""
+"""Shared steps for the fault suite: counting what each person received, and the bot as a
+separate process that can be killed. (People are set up straight through the repository with
+``tests.harness.seed_person``: a broadcast needs dozens of them.)"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import os
 import signal
 import sqlite3
-import sys
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.content.library import load_library
 from sandbox.emulator import BotApiEmulator, SentMessage
-from scheduler.plan import schedule_fields
-from storage.models import Person
-from storage.repository import Repository
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # 20:00 in Berlin on the evening of the conftest's START (Wednesday 25 November 2026, 09:00 UTC).
 BERLIN_EIGHT_PM = datetime(2026, 11, 25, 19, 0, tzinfo=UTC)
-
-
-async def seed_person(
-    repo: Repository,
-    chat_id: int,
-    now: datetime,
-    *,
-    zone: str = "Europe/Berlin",
-    at: time | None = time(20, 0),
-) -> Person:
-    """Someone who finished onboarding: their zone, their prompt time, their schedule from now."""
-    person = await repo.ensure_person(chat_id, now)
-    settled = replace(person, time_zone=zone, prompt_time=at, prompts_enabled=at is not None)
-    return await repo.update_person(
-        chat_id,
-        time_zone=zone,
-        prompt_time=at,
-        prompts_enabled=at is not None,
-        onboarded=True,
-        **schedule_fields(settled, now),
-    )
 
 
 @functools.cache
@@ -80,32 +53,6 @@ def read_db(db_path: Path, sql: str, params: tuple[object, ...] = ()) -> list[tu
     """Rows read with plain sqlite3, as an operator would see the file."""
     with sqlite3.connect(db_path) as db:
         return list(db.execute(sql, params).fetchall())
-
-
-async def start_bot_process(
-    emulator: BotApiEmulator, db_path: Path, **env: str
-) -> asyncio.subprocess.Process:
-    """``python -m bot`` against the emulator, with a short tick so due nudges go out quickly."""
-    environment = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": emulator.token,
-        "TELEGRAM_API_BASE_URL": emulator.base_url,
-        "DATABASE_PATH": str(db_path),
-        "PERSISTENCE_INTERVAL": "0.1",
-        "TICK_SECONDS": "0.5",
-        "LOG_LEVEL": "WARNING",
-        **env,
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=ROOT,
-        env=environment,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
 
 
 async def kill(process: asyncio.subprocess.Process) -> None:

@@ -18,7 +18,8 @@ from handlers.entry_text import MAX_ENTRY_CHARS
 from sandbox.emulator import BotApiEmulator, EmulatedPerson
 from scheduler.ticker import tick
 from storage.models import EntryKind
-from tests.faults.support import BERLIN_EIGHT_PM, prompts_in, seed_person
+from tests.faults.support import BERLIN_EIGHT_PM, prompts_in
+from tests.harness import seed_person
 
 # Kept exactly as written (less any control character), and shown back exactly so.
 AWKWARD_WORDS = {

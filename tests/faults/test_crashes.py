@@ -25,11 +25,10 @@ from tests.faults.support import (
     kill,
     prompts_in,
     read_db,
-    seed_person,
-    start_bot_process,
     stop,
     wait_until,
 )
+from tests.harness import seed_person, start_bot_process
 
 # TICK_SECONDS for the claim test: the first tick runs this long after polling starts, time
 # enough to take the write lock first.

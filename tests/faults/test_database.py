@@ -30,8 +30,8 @@ from scheduler.ticker import tick
 from storage.migrate import latest_version
 from storage.models import DeliveryStatus, EntryKind, NewEntry
 from storage.sqlite import SqliteRepository
-from tests.faults.support import BERLIN_EIGHT_PM, ROOT, prompts_in, seed_person
-from tests.harness import running_bot
+from tests.faults.support import BERLIN_EIGHT_PM, ROOT, prompts_in
+from tests.harness import running_bot, seed_person
 
 APOLOGY = "Sorry, something went wrong"
 

@@ -17,8 +17,8 @@ from sandbox.emulator import BotApiEmulator
 from scheduler.sending import RetryPolicy
 from scheduler.ticker import tick, ticker_for
 from storage.models import DeliveryStatus
-from tests.faults.support import BERLIN_EIGHT_PM, prompts_in, seed_person, send_attempts
-from tests.harness import make_settings, running_bot
+from tests.faults.support import BERLIN_EIGHT_PM, prompts_in, send_attempts
+from tests.harness import make_settings, running_bot, seed_person
 
 
 def refused_then_accepted(

@@ -18,7 +18,8 @@ from handlers.flow import FLOW_SEEN_KEY
 from sandbox.emulator import BotApiEmulator, EmulatedPerson
 from scheduler.ticker import tick
 from storage.models import DeliveryKind, DeliveryStatus, EntryKind, NewEntry
-from tests.faults.support import BERLIN_EIGHT_PM, prompts_in, seed_person, wait_until
+from tests.faults.support import BERLIN_EIGHT_PM, prompts_in, wait_until
+from tests.harness import seed_person
 
 
 async def move_to(person: EmulatedPerson, place: str) -> str:

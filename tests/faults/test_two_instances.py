@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sandbox.emulator import BotApiEmulator
-from tests.faults.support import start_bot_process, stop, wait_until
+from tests.faults.support import stop, wait_until
+from tests.harness import start_bot_process
 
 
 async def test_a_second_instance_says_so_and_exits_while_the_first_carries_on(

@@ -5,9 +5,7 @@ scheduled as usual. At most once is the promise (see scheduler/ticker.py, ``_del
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -16,9 +14,7 @@ from sandbox.emulator import BotApiEmulator
 from scheduler.ticker import tick
 from storage.models import DeliveryKind, DeliveryStatus
 from storage.sqlite import SqliteRepository
-from tests.harness import make_settings, running_bot
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.harness import make_settings, running_bot, start_bot_process
 
 
 def send_calls(emulator: BotApiEmulator, chat_id: int) -> int:
@@ -48,24 +44,7 @@ async def test_killed_between_claim_and_send_never_sends_twice(
     # The send reaches Telegram's door and hangs there; it is never delivered.
     emulator.faults.delay_next("sendMessage", 60, then_accept=False)
 
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": emulator.token,
-        "TELEGRAM_API_BASE_URL": emulator.base_url,
-        "DATABASE_PATH": str(db_path),
-        "TICK_SECONDS": "0.5",
-        "LOG_LEVEL": "WARNING",
-    }
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=ROOT,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    child = await start_bot_process(emulator, db_path)
     try:
         async with asyncio.timeout(30):
             while send_calls(emulator, 8001) == 0:

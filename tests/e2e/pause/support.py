@@ -4,43 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import time
-from typing import Any
 
 from bot.app import KindlingApplication
 from handlers.flow import Flow, flows
 from sandbox.emulator import EmulatedPerson
-from scheduler.plan import schedule_fields
-from storage.models import Entry, Person
-
-
-async def set_up(
-    bot: KindlingApplication,
-    chat_id: int,
-    *,
-    zone: str = "Europe/Berlin",
-    at: time | None = time(20, 0),
-    **fields: Any,
-) -> Person:
-    """A person as onboarding leaves them (zone, prompt time), plus any other fields given."""
-    repo, now = bot.services.repo, bot.services.clock.now()
-    person = await repo.ensure_person(chat_id, now)
-    changes: dict[str, Any] = {
-        "time_zone": zone,
-        "prompt_time": at,
-        "prompts_enabled": at is not None,
-        "onboarded": True,
-        **fields,
-    }
-    changes |= schedule_fields(replace(person, **changes), now)
-    return await repo.update_person(chat_id, **changes)
-
-
-async def stored(bot: KindlingApplication, chat_id: int) -> Person:
-    person = await bot.services.repo.get_person(chat_id)
-    assert person is not None
-    return person
+from storage.models import Entry
 
 
 async def entries(bot: KindlingApplication, chat_id: int) -> list[Entry]:

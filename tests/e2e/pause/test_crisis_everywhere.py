@@ -21,10 +21,9 @@ from tests.e2e.pause.support import (
     entries,
     in_flow,
     press_answered,
-    set_up,
-    stored,
     wait_until,
 )
+from tests.harness import set_up, stored
 
 CRISIS = "I can't do this anymore"
 

@@ -9,10 +9,9 @@ from tests.e2e.pause.support import (
     entries,
     in_flow,
     press_answered,
-    set_up,
-    stored,
     wait_until,
 )
+from tests.harness import set_up, stored
 
 CHOICES = ["Ground with me", "Breathe with me", "Quiet my nudges", "I need help now"]
 

@@ -12,7 +12,8 @@ from sandbox.emulator import BotApiEmulator
 from scheduler.ticker import tick
 from storage.models import QUIET_UNTIL_TURNED_BACK_ON, DeliveryKind, DeliveryStatus
 from tests.conftest import START
-from tests.e2e.pause.support import entries, press_answered, set_up, stored
+from tests.e2e.pause.support import entries, press_answered
+from tests.harness import set_up, stored
 
 
 async def test_quiet_for_a_day_then_resume_without_a_backlog(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time
 
 from bot.app import KindlingApplication
 from sandbox.emulator import BotApiEmulator
-from tests.e2e.settings.helpers import set_up, stored
+from tests.harness import set_up, stored
 
 
 async def test_someone_not_set_up_is_pointed_to_start(

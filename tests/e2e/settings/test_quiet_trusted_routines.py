@@ -11,7 +11,7 @@ from bot.app import KindlingApplication
 from bot.clock import ManualClock
 from sandbox.emulator import BotApiEmulator
 from storage.models import QUIET_UNTIL_TURNED_BACK_ON
-from tests.e2e.settings.helpers import set_up, stored
+from tests.harness import set_up, stored
 
 
 async def test_quiet_for_three_days_then_resume_early(

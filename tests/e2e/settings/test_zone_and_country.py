@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from bot.app import KindlingApplication
 from bot.clock import ManualClock
 from sandbox.emulator import BotApiEmulator
-from tests.e2e.settings.helpers import set_up, stored
+from tests.harness import set_up, stored
 
 
 async def test_moving_to_new_york_between_the_two_clock_changes(
