@@ -23,10 +23,8 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import resource
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -36,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.state_scale import create_population, millis
 from bot.app import build_application
 from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator
@@ -45,16 +44,6 @@ from storage.sqlite import SqliteRepository
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_CHAT_ID = 10_000_000
-ZONES = (
-    "Europe/Berlin",
-    "America/New_York",
-    "Asia/Kolkata",
-    "Australia/Sydney",
-    "America/Sao_Paulo",
-    "Africa/Lagos",
-    "Asia/Tokyo",
-    "Europe/London",
-)
 QUERY_REPEATS = 200
 # The bot's rate for the fan-out: a little under the emulator's 30/s. Two token buckets at
 # exactly the same rate leave no slack, so any jitter in when requests arrive turns into a 429
@@ -72,53 +61,10 @@ def settings_for(emulator: BotApiEmulator, database: Path, **overrides: Any) -> 
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-async def create_database(path: Path, people: int, due: int, now: datetime) -> None:
-    """``people`` onboarded people, ``due`` of them due within the last minute, the rest later
-    today; a few inactive or with prompts off, as in a real population."""
-    repo = SqliteRepository(path)
-    await repo.open()  # the schema, through the migrations
-    await repo.close()
-    rng = random.Random(7)
-    epoch = int(now.timestamp())
-    rows = []
-    for n in range(people):
-        if n < due:
-            next_prompt: int | None = epoch - rng.randint(1, 59)
-        else:
-            next_prompt = epoch + 60 + rng.randint(0, 86_400)
-        active = n < due or n % 50 != 0
-        prompts_on = n < due or n % 40 != 0
-        rows.append(
-            (
-                FIRST_CHAT_ID + n,
-                epoch - 86_400 * 30,
-                ZONES[n % len(ZONES)],
-                f"{rng.randint(6, 22):02d}:{rng.choice((0, 15, 30, 45)):02d}",
-                int(prompts_on),
-                int(active),
-                next_prompt if prompts_on else None,
-                epoch + 60 + rng.randint(0, 7 * 86_400),
-            )
-        )
-    with sqlite3.connect(path) as db:
-        db.executemany(
-            "INSERT INTO people (chat_id, first_seen, time_zone, prompt_time, prompts_enabled, "
-            "active, onboarded, next_prompt_at, next_recap_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
-            rows,
-        )
-    db.close()
-
-
-def millis(samples: Sequence[float]) -> str:
-    ordered = sorted(samples)
-    p95 = ordered[int(len(ordered) * 0.95) - 1]
-    return f"median {statistics.median(ordered) * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms"
-
-
 # -- 1. the due query -------------------------------------------------------------------------
 async def bench_due_query(path: Path, people: int, due: int) -> None:
     now = datetime.now(UTC)
-    await create_database(path, people, due, now)
+    await create_population(path, people, due, now, first_chat_id=FIRST_CHAT_ID)
     repo = SqliteRepository(path)
     await repo.open()
     try:
@@ -175,7 +121,7 @@ async def bench_startup(folder: Path, sizes: Sequence[int]) -> None:
     async with BotApiEmulator(flood_limits=False) as emulator:
         for people in sizes:
             path = folder / f"startup_{people}.db"
-            await create_database(path, people, due=0, now=datetime.now(UTC))
+            await create_population(path, people, 0, datetime.now(UTC), first_chat_id=FIRST_CHAT_ID)
             spawned = time.time()
             child = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -205,7 +151,7 @@ async def bench_startup(folder: Path, sizes: Sequence[int]) -> None:
 async def bench_fanout(folder: Path, people: int, rate: float) -> None:
     path = folder / "fanout.db"
     now = datetime.now(UTC)
-    await create_database(path, people, due=people, now=now)
+    await create_population(path, people, people, now, first_chat_id=FIRST_CHAT_ID)
     async with BotApiEmulator() as emulator:
         limit = emulator.global_rate
         chats = [FIRST_CHAT_ID + n for n in range(people)]
