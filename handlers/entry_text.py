@@ -193,7 +193,7 @@ async def answer_in_place(
     # A re-ask left the same buttons on another message too: they have nothing left to do.
     for message_id in draft.get(LIVE_BUTTONS_KEY, []):
         if message_id != message.message_id:
-            await _close(context, chat_id, message_id)
+            await close_buttons(context, chat_id, message_id)
     try:
         await query.edit_message_text(
             card if then is None else f"{card}\n\n{then}", reply_markup=keyboard
@@ -202,7 +202,7 @@ async def answer_in_place(
     except BadRequest as exc:
         # Too old to edit, say: the answer and what follows come as a new message instead.
         log.info("answer not written in place: %s", exc.message)
-        await _close(context, chat_id, message.message_id)
+        await close_buttons(context, chat_id, message.message_id)
         card = answer
         sent = await context.bot.send_message(
             chat_id, card if then is None else f"{card}\n\n{then}", reply_markup=keyboard
@@ -212,7 +212,8 @@ async def answer_in_place(
     draft[LIVE_BUTTONS_KEY] = [carrier] if keyboard is not None else []
 
 
-async def _close(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int) -> None:
+async def close_buttons(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int) -> None:
+    """``close_keyboard`` for a message known by its id rather than by a press on it."""
     try:
         await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
     except BadRequest as exc:
@@ -224,7 +225,7 @@ async def close_keyboards(
 ) -> None:
     """Take the buttons off every message the current step offered (it was answered in words)."""
     for message_id in draft.pop(LIVE_BUTTONS_KEY, []):
-        await _close(context, chat_id, message_id)
+        await close_buttons(context, chat_id, message_id)
 
 
 def from_live_message(draft: dict[str, Any], query: CallbackQuery) -> bool:

@@ -49,6 +49,7 @@ from bot.services import Services, services
 from handlers.entry_text import (
     ANY_MESSAGE,
     LIVE_BUTTONS_KEY,
+    close_keyboards,
     drop_draft,
     from_live_message,
     get_draft,
@@ -547,13 +548,7 @@ async def grounding_words(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     draft = get_draft(context, FLOW)
     if draft is None or "step" not in draft:
         return await lost_track(update, context)
-    for message_id in draft.pop(LIVE_BUTTONS_KEY, []):
-        try:
-            await context.bot.edit_message_reply_markup(
-                _chat_id(update), message_id, reply_markup=None
-            )
-        except BadRequest as exc:
-            log.info("pause buttons not closed: %s", type(exc).__name__)
+    await close_keyboards(context, _chat_id(update), draft)
     return await next_sense(update, context, draft)
 
 

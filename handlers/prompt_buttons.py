@@ -13,17 +13,16 @@ restart in between loses nothing.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, ContextTypes
 
 from bot.content.ui import UiTexts
 from bot.formatting import locale_for, show_time
 from bot.services import services
+from handlers.entry_text import close_keyboard
 from scheduler.timecalc import is_valid_zone, local_date_of
 from storage.models import Delivery, DeliveryKind, DeliveryStatus, Person
 
@@ -79,13 +78,6 @@ async def _pressed_prompt(
     return person, day, prompt
 
 
-async def _drop_buttons(query: CallbackQuery) -> None:
-    """Take the buttons off the pressed message, so it reads as settled."""
-    # Already without buttons, or too old to edit: then there is nothing to tidy.
-    with contextlib.suppress(BadRequest):
-        await query.edit_message_reply_markup(reply_markup=None)
-
-
 async def later(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The "Later" button: bring the prompt back once, two hours on, and say when."""
     svc = services(context)
@@ -99,7 +91,7 @@ async def later(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     zone = ZoneInfo(person.time_zone or "UTC")
     again_at = svc.clock.now() + PROMPT_AGAIN_AFTER
     await query.answer()
-    await _drop_buttons(query)
+    await close_keyboard(query)
     resent = await svc.repo.get_delivery(person.chat_id, DeliveryKind.PROMPT_AGAIN, day.isoformat())
     if prompt.again_at is not None or resent is not None:
         # Already coming back, already came back, or skipped: never a third copy.
@@ -143,7 +135,7 @@ async def skip_today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             error=SKIPPED_BY_PERSON,
         )
     await query.answer()
-    await _drop_buttons(query)
+    await close_keyboard(query)
     await context.bot.send_message(person.chat_id, svc.ui("scheduler.skip_ok"))
     raise ApplicationHandlerStop
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
@@ -31,6 +31,7 @@ from telegram.ext import (
 from bot.content.ui import UiTexts
 from bot.recap import local_today
 from bot.services import Services, services
+from handlers.entry_text import close_keyboard
 from storage.models import ROUTINE_PARTS, Person, RoutineAnswer, RoutineCheck
 
 log = logging.getLogger(__name__)
@@ -132,12 +133,12 @@ async def answer_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         raise ApplicationHandlerStop from None
     if person is None or not person.routines_enabled:
         await query.answer(svc.ui("routines_check.off_toast"))
-        await _close_keyboard(query)
+        await close_keyboard(query)
         raise ApplicationHandlerStop
     today = local_today(person, svc.clock.now())
     if not today - timedelta(days=MAX_AGE_DAYS) <= day <= today:
         await query.answer(svc.ui("routines_check.expired_toast"))
-        await _close_keyboard(query)
+        await close_keyboard(query)
         raise ApplicationHandlerStop
     check = await svc.repo.record_routine_answer(
         chat_id, day, part, _ANSWERS[code], svc.clock.now()
@@ -158,14 +159,6 @@ async def answer_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     except BadRequest as exc:  # the message is gone or unchanged; the answer is kept anyway
         log.info("routines check not edited: %s", exc.message)
     raise ApplicationHandlerStop
-
-
-async def _close_keyboard(query: CallbackQuery) -> None:
-    """Take the buttons off; a failed edit changes nothing for the person."""
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as exc:
-        log.info("keyboard not closed: %s", exc.message)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

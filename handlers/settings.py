@@ -34,7 +34,6 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -50,7 +49,7 @@ from bot.formatting import escape, local_now, locale_for, show_time, show_weekda
 from bot.services import services
 from bot.zone_lookup import ZoneMatch, look_up_zone
 from handlers.common import help_line
-from handlers.entry_text import visible_text
+from handlers.entry_text import close_buttons, visible_text
 from handlers.flow import END, Flow
 from scheduler.plan import schedule_fields
 from scheduler.timecalc import Frequency, is_valid_zone, parse_local_time
@@ -179,14 +178,6 @@ async def _save(context: ContextTypes.DEFAULT_TYPE, person: Person, **changes: A
     return await svc.repo.update_person(person.chat_id, **changes)
 
 
-async def _clear_buttons(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int) -> None:
-    try:
-        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-    except BadRequest as exc:
-        # Too old to edit or already cleared: nothing more to tidy.
-        log.info("settings buttons not cleared: %s", type(exc).__name__)
-
-
 async def _say(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
@@ -198,7 +189,7 @@ async def _say(
     chat_id = _chat_id(update)
     user_data: dict[str, Any] = context.user_data  # type: ignore[assignment]
     if markup is not None and (previous := user_data.pop(KEYBOARD_KEY, None)) is not None:
-        await _clear_buttons(context, chat_id, previous)
+        await close_buttons(context, chat_id, previous)
     sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
     if markup is not None:
         user_data[KEYBOARD_KEY] = sent.message_id
@@ -212,7 +203,7 @@ async def _take_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
     user_data: dict[str, Any] = context.user_data  # type: ignore[assignment]
     if user_data.get(KEYBOARD_KEY) == query.message.message_id:
         del user_data[KEYBOARD_KEY]
-    await _clear_buttons(context, _chat_id(update), query.message.message_id)
+    await close_buttons(context, _chat_id(update), query.message.message_id)
     return query.data
 
 

@@ -18,8 +18,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -33,6 +32,7 @@ from bot.recap import compose_weekly_recap, load_week_facts, local_today, previo
 from bot.recap.phrases import recap_phrases
 from bot.recap.share import build_share_pdf
 from bot.services import services
+from handlers.entry_text import close_keyboard
 from handlers.flow import END, Flow
 from storage.models import Person
 
@@ -48,14 +48,6 @@ PATTERN_WEEKS = rf"^{CB_WEEKS}({'|'.join(map(str, WEEK_CHOICES))})$"
 PATTERN_WORDS = rf"^{CB_WORDS}(yes|no):({'|'.join(map(str, WEEK_CHOICES))})$"
 LAST_WEEK_WORDS = frozenset({"last", "last week", "previous"})
 PDF_NAME = "kindling-look-back.pdf"
-
-
-async def _close_keyboard(query: CallbackQuery) -> None:
-    """Take the buttons off a used message; a failed edit changes nothing for the person."""
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as exc:
-        log.info("keyboard not closed: %s", exc.message)
 
 
 async def _person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person | None:
@@ -135,7 +127,7 @@ async def weeks_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    await _close_keyboard(query)
+    await close_keyboard(query)
     weeks = int(query.data.removeprefix(CB_WEEKS))
     await context.bot.send_message(
         update.effective_chat.id,  # type: ignore[union-attr]
@@ -150,7 +142,7 @@ async def words_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    await _close_keyboard(query)
+    await close_keyboard(query)
     choice, weeks_text = query.data.removeprefix(CB_WORDS).split(":")
     weeks = int(weeks_text)
     svc = services(context)
