@@ -131,13 +131,18 @@ class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
             return
         if self.active_state(chat.id, user.id) is not None:
             context.user_data.setdefault(FLOW_SEEN_KEY, {})[self.name] = arrived
-            return
-        # Ended: forget the time, leaving nothing behind (after /delete, not even an empty key).
-        seen = context.user_data.get(FLOW_SEEN_KEY)
-        if seen is not None:
-            seen.pop(self.name, None)
-            if not seen:
-                del context.user_data[FLOW_SEEN_KEY]
+        else:
+            _forget_step(context.user_data, self.name)
+
+
+def _forget_step(user_data: dict[str, Any], flow_name: str) -> None:
+    """Forget when the person last stepped in a flow that ended, leaving nothing behind (after
+    /delete, not even an empty key)."""
+    seen = user_data.get(FLOW_SEEN_KEY)
+    if seen is not None:
+        seen.pop(flow_name, None)
+        if not seen:
+            del user_data[FLOW_SEEN_KEY]
 
 
 async def forget_idle_flows(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -155,9 +160,7 @@ async def forget_idle_flows(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             continue
         if now - last_step > flow.idle_timeout:
             flow.end_for(chat.id, user.id)
-            del seen[flow.name]
-            if not seen:
-                del user_data[FLOW_SEEN_KEY]  # type: ignore[union-attr]
+            _forget_step(user_data, flow.name)  # type: ignore[arg-type]
             draft = user_data.get("draft")  # type: ignore[union-attr]
             if isinstance(draft, dict) and draft.get("flow") == flow.name:
                 user_data.pop("draft")  # type: ignore[union-attr]
