@@ -11,7 +11,8 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -286,6 +287,19 @@ class SqliteRepository(Repository):
         async with self._lock, self.db.execute(sql, params) as cursor:
             return cursor.rowcount
 
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction, for a caller holding ``_lock``: committed when the block
+        ends, rolled back when it raises."""
+        db = self.db
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            await db.execute("COMMIT")
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+
     # -- people's own words: bounded, and sealed when a key is set (storage/crypto.py) --------
     def _seal(self, field: str, value: str | None) -> str | None:
         if value is None or self.cipher is None:
@@ -386,39 +400,30 @@ class SqliteRepository(Repository):
         # One commit instead of two: at Telegram's 30 messages a second, the scheduler's writes
         # (each an fsync) are what limits a large fan-out.
         column = "next_recap_at" if kind is DeliveryKind.RECAP else "next_prompt_at"
-        async with self._lock:
-            db = self.db
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                cursor = await db.execute(
-                    "INSERT OR IGNORE INTO deliveries (chat_id, kind, local_date, status, "
-                    "claimed_at, prompt_id) VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        chat_id,
-                        str(kind),
-                        local_date,
-                        str(DeliveryStatus.CLAIMED),
-                        to_epoch(now),
-                        prompt_id,
-                    ),
-                )
-                claimed = cursor.rowcount == 1
-                await cursor.close()
-                await db.execute(
-                    f"UPDATE people SET {column} = ? WHERE chat_id = ? AND {column} = ?",
-                    (to_epoch(following), chat_id, to_epoch(handled)),
-                )
-                await db.execute("COMMIT")
-            except BaseException:
-                await db.execute("ROLLBACK")
-                raise
+        async with self._lock, self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO deliveries (chat_id, kind, local_date, status, "
+                "claimed_at, prompt_id) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    chat_id,
+                    str(kind),
+                    local_date,
+                    str(DeliveryStatus.CLAIMED),
+                    to_epoch(now),
+                    prompt_id,
+                ),
+            )
+            claimed = cursor.rowcount == 1
+            await cursor.close()
+            await db.execute(
+                f"UPDATE people SET {column} = ? WHERE chat_id = ? AND {column} = ?",
+                (to_epoch(following), chat_id, to_epoch(handled)),
+            )
         return claimed
 
     async def delete_person(self, chat_id: int) -> None:
         async with self._lock:
-            db = self.db
-            await db.execute("BEGIN IMMEDIATE")
-            try:
+            async with self._transaction() as db:
                 await db.execute("DELETE FROM entries WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM deliveries WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM routines WHERE chat_id = ?", (chat_id,))
@@ -428,10 +433,6 @@ class SqliteRepository(Repository):
                     (chat_id,),
                 )
                 await db.execute("DELETE FROM people WHERE chat_id = ?", (chat_id,))
-                await db.execute("COMMIT")
-            except BaseException:
-                await db.execute("ROLLBACK")
-                raise
             # Deleted pages are zeroed by secure_delete; checkpointing moves that into the main
             # file so the old text does not linger in the write-ahead log either.
             await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -698,35 +699,26 @@ class SqliteRepository(Repository):
             for b in blobs
             if b.data_json is not None
         ]
-        async with self._lock:
-            db = self.db
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                if gone_states:
-                    await db.executemany(
-                        "DELETE FROM conversations WHERE name = ? AND key = ?", gone_states
-                    )
-                if states:
-                    await db.executemany(
-                        "INSERT INTO conversations (name, key, chat_id, state) "
-                        "VALUES (?, ?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET "
-                        "state = excluded.state, chat_id = excluded.chat_id",
-                        states,
-                    )
-                if gone_blobs:
-                    await db.executemany(
-                        "DELETE FROM bot_blobs WHERE kind = ? AND key = ?", gone_blobs
-                    )
-                if documents:
-                    await db.executemany(
-                        "INSERT INTO bot_blobs (kind, key, data) VALUES (?, ?, ?) "
-                        "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
-                        documents,
-                    )
-                await db.execute("COMMIT")
-            except BaseException:
-                await db.execute("ROLLBACK")
-                raise
+        async with self._lock, self._transaction() as db:
+            if gone_states:
+                await db.executemany(
+                    "DELETE FROM conversations WHERE name = ? AND key = ?", gone_states
+                )
+            if states:
+                await db.executemany(
+                    "INSERT INTO conversations (name, key, chat_id, state) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET "
+                    "state = excluded.state, chat_id = excluded.chat_id",
+                    states,
+                )
+            if gone_blobs:
+                await db.executemany("DELETE FROM bot_blobs WHERE kind = ? AND key = ?", gone_blobs)
+            if documents:
+                await db.executemany(
+                    "INSERT INTO bot_blobs (kind, key, data) VALUES (?, ?, ?) "
+                    "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
+                    documents,
+                )
 
     async def load_blobs(self, kind: str) -> dict[int, str]:
         rows = await self._fetchall("SELECT key, data FROM bot_blobs WHERE kind = ?", (kind,))
