@@ -62,8 +62,14 @@ class SealedValueError(StorageError):
 
 
 def generate_key() -> str:
-    """A new random 256-bit key, as URL-safe base64 (what ENCRYPTION_KEY holds)."""
-    return base64.urlsafe_b64encode(os.urandom(KEY_BYTES)).decode("ascii")
+    """A new random 256-bit key, as URL-safe base64 (what ENCRYPTION_KEY holds).
+
+    Never one that starts with "-" (1 in 64 would): a command line reads that as an option, so
+    `rotate-key --new-key KEY` would refuse it."""
+    while True:
+        key = base64.urlsafe_b64encode(os.urandom(KEY_BYTES)).decode("ascii")
+        if not key.startswith("-"):
+            return key
 
 
 def is_sealed(value: str | None) -> bool:

@@ -4,6 +4,7 @@ can encrypt an existing database and rotate the key in place."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import signal
@@ -62,6 +63,15 @@ def raw_values(path: Path) -> list[str]:
             "UNION ALL SELECT data FROM bot_blobs"
         ).fetchall()
     return [row[0] for row in rows if row[0] is not None]
+
+
+def test_a_new_key_never_starts_like_a_command_line_option() -> None:
+    # One key in 64 would, and `rotate-key --new-key KEY` would then refuse it (this test
+    # suite's own rotation test once did). 3,000 keys: the old way passes with p < 1e-20.
+    keys = {generate_key() for _ in range(3000)}
+    assert len(keys) == 3000
+    assert not [key for key in keys if key.startswith("-")]
+    assert all(len(base64.urlsafe_b64decode(key)) == 32 for key in keys)
 
 
 async def test_words_are_sealed_in_the_file_and_read_back_whole(tmp_path: Path) -> None:
