@@ -1,24 +1,25 @@
-"""Recognises messages that may express suicidal thoughts, self-harm or immediate danger.
+"""Reads a message for the signals clinicians listen for, and says how worried to be.
 
-Pure and synchronous: text in, a yes or no out (never the text itself in any log or error). The
-phrases live in ``bot/content/crisis_phrases.toml`` so they can be reviewed and extended without
-reading Python; this module only knows how to read that file and match against it.
+Pure and synchronous: text in, an ``Assessment`` out (never the text itself in any log or error).
+The signals live in ``bot/content/crisis_phrases.toml`` so a clinician can review them without
+reading Python; this module only reads that file and weighs what matches.
 
-How a message is checked:
+How a message is read:
 
-1. It is normalised: Unicode compatibility forms folded, case folded, curly apostrophes
-   straightened, contractions written out ("can't", "cant" and "cannot" all become "can not"),
-   text-speak expanded ("wanna", "kms"), punctuation and emoji dropped, spaces collapsed.
-2. Each word that is not one of the words the patterns use is compared with them, so common
-   typos still match: letters typed over and over ("diiiie") are squeezed, a word of five or
-   more letters may be one edit away (a letter missing, added, changed, or two swapped), a
-   four-letter word may have two letters swapped ("wnat"). Short words are left alone, because
-   one edit turns too many ordinary short words into alarming ones.
-3. The patterns (small token patterns, see the file's header) are compiled to regular
-   expressions over the normalised words and tried in turn.
+1. Its words are normalised (``bot.safety.normalise``) and typos forgiven (``bot.safety.typos``:
+   only a word that is not a real English word is ever corrected).
+2. Idioms ("dying to see it", "this exam is killing me") are blanked out.
+3. Each signal rule (ideation, intent, plan, means, an act already done, preparation, a time
+   frame, self-harm, danger from someone else, a mention of the topic, distress) is tried on
+   the whole message and on each sentence. A rule has a level: crisis, check or distress.
+4. Context lowers a match, never raises it: someone else's story, study, work or a film, a past
+   that is over, or a negation. Context is weighed differently by signal: what a person is
+   doing or about to do to themselves now (intent, plan, means, an act, preparation, a time
+   frame, self-harm) keeps its level whatever else the message says, unless it is told as the
+   past or about someone else.
 
-The list leans towards catching too much rather than too little: a false alarm costs someone a
-kind message with a helpline in it, a miss could cost far more.
+The result is the highest level any match keeps. Leaning towards asking is deliberate: a
+"check" costs one gentle question, a miss could cost far more.
 """
 
 from __future__ import annotations
@@ -26,350 +27,296 @@ from __future__ import annotations
 import itertools
 import re
 import tomllib
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from enum import IntEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz.distance import DamerauLevenshtein
-from rapidfuzz.process import extractOne
+from bot.safety.normalise import SENTENCE_END, normalise
+from bot.safety.phrase_language import Compiler, CrisisPhrasesError
+from bot.safety.typos import TypoCorrector
 
 PHRASES_FILE = Path(__file__).resolve().parent.parent / "content" / "crisis_phrases.toml"
 
-KINDS = frozenset({"suicide", "self_harm", "danger"})
 
-# Words at least this long may be one edit away from a pattern's word and still match it.
-FUZZY_MIN_LENGTH = 5
-# Four-letter words may only have two neighbouring letters swapped ("wnat" for "want").
-SWAP_MIN_LENGTH = 4
-# "..." in a pattern: this many other words may stand in between.
-GAP_WORDS = 3
-# Endings tried for a word written with a trailing * ("hurt*"), so typos of them match too.
-STEM_ENDINGS = ("", "s", "ed", "ing", "er")
+class Level(IntEnum):
+    """How worried to be, lowest first: each level's answer is described in handlers.safety."""
 
-_APOSTROPHES = str.maketrans({c: "'" for c in "\u2019\u2018\u02bc\u00b4`\u2032\uff07"})
-_WORD_WITH_S = re.compile(r"\b(\w+)'s\b")
-_NOT_CONTRACTION = re.compile(r"\b(\w+)n't\b")
-_WORD_CONTRACTIONS = {
-    "can't": "can not",
-    "won't": "will not",
-    "shan't": "shall not",
-    "ain't": "am not",
-    "i'm": "i am",
-    "i've": "i have",
-    "i'll": "i will",
-    "i'd": "i would",
-    "you're": "you are",
-    "they're": "they are",
-    "we're": "we are",
-    "they'd": "they would",
-    "they'll": "they will",
-    "you'd": "you would",
-    "it'd": "it would",
-    "would've": "would have",
-    "should've": "should have",
-    "could've": "could have",
-}
-# "she'll", "they've", "we're", "he'd": after the fixed forms above, any word can take these.
-_OTHER_CONTRACTIONS = (
-    (re.compile(r"\b(\w+)'ll\b"), r"\1 will"),
-    (re.compile(r"\b(\w+)'ve\b"), r"\1 have"),
-    (re.compile(r"\b(\w+)'re\b"), r"\1 are"),
-    (re.compile(r"\b(\w+)'d\b"), r"\1 would"),
-)
-_IS_CONTRACTIONS = frozenset(
+    NONE = 0
+    DISTRESS = 1
+    CHECK = 2
+    CRISIS = 3
+
+
+LEVELS = {"crisis": Level.CRISIS, "check": Level.CHECK, "distress": Level.DISTRESS}
+SIGNALS = frozenset(
     {
-        "it", "that", "there", "what", "he", "she", "everyone", "everybody", "nobody",
-        "someone", "somebody", "life", "everything", "nothing", "who", "this",
+        "ideation", "intent", "plan", "means", "act", "preparation", "timeframe",
+        "self_harm", "danger", "topic", "distress",
     }
 )  # fmt: skip
-# Words written without their apostrophe, and common text-speak, as the words they stand for.
-_TOKEN_EXPANSIONS = {
-    "cant": "can not",
-    "cannot": "can not",
-    "cnt": "can not",
-    "wont": "will not",
-    "dont": "do not",
-    "doesnt": "does not",
-    "didnt": "did not",
-    "isnt": "is not",
-    "arent": "are not",
-    "wasnt": "was not",
-    "werent": "were not",
-    "couldnt": "could not",
-    "wouldnt": "would not",
-    "shouldnt": "should not",
-    "havent": "have not",
-    "hasnt": "has not",
-    "hadnt": "had not",
-    "aint": "am not",
-    "im": "i am",
-    "ive": "i have",
-    "youre": "you are",
-    "theyre": "they are",
-    "theyd": "they would",
-    "its": "it is",
-    "thats": "that is",
-    "theres": "there is",
-    "whats": "what is",
-    "everyones": "everyone is",
-    "gonna": "going to",
-    "wanna": "want to",
-    "gotta": "got to",
-    "tryna": "trying to",
-    "u": "you",
-    "ur": "your",
-    "ppl": "people",
-    "rn": "right now",
-    "kms": "kill myself",
-    "ded": "dead",
-}
-_NOT_WORD = re.compile(r"[^\w]+|_+")
-_SENTENCE_END = re.compile(r"[.,!?;:\n\u2026]+")
-_REPEATS = re.compile(r"(\w)\1{2,}")
+# What a person is doing, or about to do, to themselves: study, work, a film or a negation
+# never lowers these when they are about oneself now.
+HARD_SIGNALS = frozenset(
+    {"intent", "plan", "means", "act", "preparation", "timeframe", "self_harm"}
+)
+CONTEXT_EFFECTS = frozenset({"frame", "past", "recovered", "present", "negation", "hyperbole"})
 
-_WORD = re.compile(r"^[a-z0-9]+\*?$")
+# How far back (in words) the subject of a matched phrase is looked for.
+SUBJECT_LOOKBACK = 8
+# A message up to this many words is also read as one window for rules with ``together``.
+WHOLE_MESSAGE_WORDS = 40
+_FIRST_PERSON = frozenset({"i", "we"})
+_SELF_WORDS = frozenset({"me", "my", "myself", "mine", "us", "our", "ourselves"})
+_MASK = "xx"
 
 
-class CrisisPhrasesError(Exception):
-    """crisis_phrases.toml is broken; the message names the entry and what is wrong."""
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The level a message reached, and why (signal and rule names, never the words)."""
+
+    level: Level
+    signals: frozenset[str] = frozenset()
+    about_others: bool = False  # danger from someone else: abuse and violence lines first
+    rule_ids: tuple[str, ...] = ()
+
+
+NOTHING = Assessment(Level.NONE)
 
 
 @dataclass(frozen=True, slots=True)
 class CrisisMatch:
-    """Which pattern matched (its id and kind): never the person's words."""
+    """Which rule matched (its id and signal): never the person's words."""
 
     pattern_id: str
     kind: str
 
 
 @dataclass(frozen=True, slots=True)
-class _Pattern:
+class Rule:
     id: str
-    kind: str
-    regex: re.Pattern[str]
+    signal: str
+    level: Level
+    about_others: bool
+    any_of: tuple[re.Pattern[str], ...]
+    together: tuple[tuple[re.Pattern[str], ...], ...]
 
 
-def _squeeze_variants(token: str) -> list[str]:
-    """A word with letters typed three or more times, with each such run cut to one or two."""
-    runs = list(_REPEATS.finditer(token))[:3]
-    if not runs:
-        return []
-    variants = []
-    for lengths in itertools.product((2, 1), repeat=len(runs)):
-        pieces, last = [], 0
-        for run, length in zip(runs, lengths, strict=True):
-            pieces.append(token[last : run.start()] + run.group(1) * length)
-            last = run.end()
-        pieces.append(token[last:])
-        variants.append("".join(pieces))
-    return variants
+@dataclass(frozen=True, slots=True)
+class ContextRule:
+    id: str
+    effect: str
+    regexes: tuple[re.Pattern[str], ...]
 
 
-def _is_swap(a: str, b: str) -> bool:
-    """True when b is a with two neighbouring letters swapped."""
-    if len(a) != len(b) or a == b:
-        return False
-    diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-    return (
-        len(diffs) == 2
-        and diffs[1] == diffs[0] + 1
-        and a[diffs[0]] == b[diffs[1]]
-        and (a[diffs[1]] == b[diffs[0]])
-    )
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """One piece of the message as the rules see it, with the context found in it."""
 
-
-def normalise(text: str) -> list[str]:
-    """The words of ``text`` in the plain form the patterns are written in (step 1 above)."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
-    for contraction, expansion in _WORD_CONTRACTIONS.items():
-        if contraction in text:
-            text = re.sub(rf"\b{re.escape(contraction)}\b", expansion, text)
-    text = _NOT_CONTRACTION.sub(r"\1 not", text)
-    for ending, expansion in _OTHER_CONTRACTIONS:
-        text = ending.sub(expansion, text)
-    text = _WORD_WITH_S.sub(
-        lambda m: f"{m.group(1)} is" if m.group(1) in _IS_CONTRACTIONS else m.group(1), text
-    )
-    text = text.replace("'", "")
-    words: list[str] = []
-    for token in _NOT_WORD.sub(" ", text).split():
-        words.extend(_TOKEN_EXPANSIONS.get(token, token).split())
-    return words
+    text: str
+    effects: frozenset[str]
+    negations: tuple[tuple[int, int], ...]
+    other_subjects: frozenset[str]
+    # A long message as a whole is only read for "together" rules when it is short; phrases
+    # are read in its sentences, so that one sentence's past does not lower another's present.
+    phrases: bool = True
+    together: bool = True
 
 
 class CrisisDetector:
-    """Checks texts against the compiled patterns of one crisis_phrases file."""
+    """Weighs texts against the compiled rules of one crisis_phrases file."""
 
     def __init__(
-        self, patterns: Sequence[_Pattern], vocabulary: Iterable[str], never_correct: Iterable[str]
+        self,
+        rules: Sequence[Rule],
+        contexts: Sequence[ContextRule],
+        idioms: Sequence[re.Pattern[str]],
+        corrector: TypoCorrector,
+        other_subjects: Iterable[str],
     ) -> None:
-        self._patterns = tuple(patterns)
-        # Every pattern as one alternation: a text that matches none of them, nearly every text,
-        # is ruled out in one search instead of one per pattern (about 170).
-        self._any = re.compile("|".join(f"(?:{p.regex.pattern})" for p in self._patterns))
-        self._vocabulary = frozenset(vocabulary)
-        self._never_correct = frozenset(never_correct)
-        self._fuzzy_choices = sorted(w for w in self._vocabulary if len(w) >= FUZZY_MIN_LENGTH)
-        self._swap_choices = [w for w in self._vocabulary if len(w) == SWAP_MIN_LENGTH]
-        # Caches the correction of each distinct word; bounded so a flood of random words
-        # cannot grow it without end.
-        self._correct = lru_cache(maxsize=20_000)(self._correct_uncached)
+        self._rules = tuple(rules)
+        self._contexts = tuple(contexts)
+        self._idioms = tuple(idioms)
+        self._corrector = corrector
+        self._other_subjects = frozenset(other_subjects)
+        # Nearly every message matches no rule at all: one search over all of them rules it out.
+        every = [r.pattern for rule in self._rules for r in rule.any_of]
+        every += [group[0].pattern for rule in self._rules for group in rule.together]
+        self._any = re.compile("|".join(f"(?:{p})" for p in every))
 
     @property
     def pattern_count(self) -> int:
-        return len(self._patterns)
-
-    def _correct_uncached(self, token: str) -> str:
-        """The pattern word this word was probably meant to be, or the word itself."""
-        if token in self._vocabulary or token in self._never_correct or token.isdigit():
-            return token
-        for variant in _squeeze_variants(token):
-            if variant in self._vocabulary:
-                return variant
-        candidate = _squeeze_variants(token)[0] if _REPEATS.search(token) else token
-        if len(candidate) >= FUZZY_MIN_LENGTH:
-            best = extractOne(
-                candidate,
-                self._fuzzy_choices,
-                scorer=DamerauLevenshtein.distance,
-                score_cutoff=1,
-            )
-            if best is not None:
-                return str(best[0])
-        elif len(candidate) == SWAP_MIN_LENGTH:
-            for word in self._swap_choices:
-                if _is_swap(candidate, word):
-                    return word
-        return candidate
+        return len(self._rules)
 
     def prepare(self, text: str) -> str:
-        """The normalised, typo-corrected text the patterns are matched against."""
-        words = [self._correct(token) for token in normalise(text)]
-        return " " + " ".join(words) + " "
+        """The normalised, typo-corrected text with idioms blanked, as the rules see it."""
+        words = [self._corrector.correct(token) for token in normalise(text)]
+        prepared = " " + " ".join(words) + " "
+        for idiom in self._idioms:
+            prepared = idiom.sub(
+                lambda m: " " + " ".join(_MASK for _ in m.group(0).split()) + " ", prepared
+            )
+        return prepared
+
+    def assess(self, text: str) -> Assessment:
+        """The highest level any signal in ``text`` keeps once its context is weighed."""
+        if not text or not text.strip():
+            return NOTHING
+        whole = self.prepare(text)
+        message_effects = self._effects(whole)
+        best: list[tuple[Level, Rule]] = []
+        for window in self._windows(text, whole):
+            if not self._any.search(window.text):
+                continue
+            for rule in self._rules:
+                level = self._level_of(rule, window, message_effects)
+                if level is not Level.NONE:
+                    best.append((level, rule))
+        if not best:
+            return NOTHING
+        top = max(level for level, _ in best)
+        if top is Level.NONE:
+            return NOTHING
+        at_top = [rule for level, rule in best if level == top]
+        return Assessment(
+            level=top,
+            signals=frozenset(rule.signal for rule in at_top),
+            about_others=any(rule.about_others for rule in at_top),
+            rule_ids=tuple(dict.fromkeys(rule.id for rule in at_top)),
+        )
 
     def check(self, text: str) -> CrisisMatch | None:
-        """The first pattern the text matches, or None.
-
-        The whole message is tried (so "I want to... die" still reads as one phrase), and so is
-        each sentence on its own, where ``$`` in a pattern marks the sentence's end.
-        """
-        sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
-        texts = [text, *sentences] if len(sentences) > 1 else [text]
-        for piece in texts:
-            prepared = self.prepare(piece)
-            if not prepared.strip() or not self._any.search(prepared):
-                continue
-            for pattern in self._patterns:
-                if pattern.regex.search(prepared):
-                    return CrisisMatch(pattern.id, pattern.kind)
-        return None
+        """The first rule that asks for help lines or the direct question, or None."""
+        assessment = self.assess(text)
+        if assessment.level < Level.CHECK:
+            return None
+        return CrisisMatch(assessment.rule_ids[0], sorted(assessment.signals)[0])
 
     def matches(self, text: str) -> bool:
-        return self.check(text) is not None
+        """True when a message needs at least the direct question (the flood guard lets it in)."""
+        return self.assess(text).level >= Level.CHECK
+
+    # --- weighing -------------------------------------------------------------------------
+
+    def _windows(self, text: str, whole: str) -> list[_Window]:
+        sentences = [s for s in SENTENCE_END.split(text) if s.strip()]
+        if len(sentences) <= 1:
+            return [self._window(whole, together=True)]
+        pieces = [self.prepare(s) for s in sentences]
+        short = len(whole.split()) <= WHOLE_MESSAGE_WORDS
+        windows = [self._window(whole, phrases=False, together=short)]
+        previous: frozenset[str] = frozenset()
+        for piece in pieces:
+            window = self._window(piece, together=True)
+            # "Last month was rough, I had thoughts of ending it": the past carries over.
+            if "past" in previous and "present" not in window.effects:
+                window = replace(window, effects=window.effects | {"past"})
+            windows.append(window)
+            previous = window.effects
+        # Two neighbouring sentences together: "I want to... die", "I have the pills. Tonight."
+        windows += [self._window(a + b[1:], together=True) for a, b in itertools.pairwise(pieces)]
+        return windows
+
+    def _window(self, prepared: str, *, phrases: bool = True, together: bool = True) -> _Window:
+        negations = tuple(
+            m.span()
+            for ctx in self._contexts
+            if ctx.effect == "negation"
+            for regex in ctx.regexes
+            for m in regex.finditer(prepared)
+        )
+        return _Window(
+            prepared, self._effects(prepared), negations, self._other_subjects, phrases, together
+        )
+
+    def _effects(self, prepared: str) -> frozenset[str]:
+        return frozenset(
+            ctx.effect
+            for ctx in self._contexts
+            if ctx.effect != "negation" and any(r.search(prepared) for r in ctx.regexes)
+        )
+
+    def _level_of(self, rule: Rule, window: _Window, message_effects: frozenset[str]) -> Level:
+        span = _match(rule, window)
+        if span is None:
+            return Level.NONE
+        level = rule.level
+        effects = window.effects
+        past = "past" in effects and "present" not in effects
+        recovered = "recovered" in message_effects
+        if rule.about_others:
+            # Danger from someone else: only a past that is over, or a story, lowers it.
+            if "frame" in effects and "present" not in effects:
+                return Level.NONE
+            if past:
+                return Level.NONE if recovered else min(level, Level.CHECK)
+            if "hyperbole" in effects:
+                return min(level, Level.CHECK)
+            return level
+        about_self = _about_self(
+            window.text, span, window.other_subjects, hard=rule.signal in HARD_SIGNALS
+        )
+        if not about_self:
+            return Level.NONE
+        if past:
+            return Level.NONE if recovered or rule.signal == "topic" else min(level, Level.CHECK)
+        if rule.signal in HARD_SIGNALS:
+            return level
+        if any(a <= span[0] < b or span[0] <= a < span[1] for a, b in window.negations):
+            # "I'm not suicidal, just tired": taken at their word, but still met with warmth.
+            return min(level, Level.DISTRESS)
+        if "frame" in message_effects:
+            if rule.signal == "topic":
+                return Level.NONE
+            level = min(level, Level.CHECK)
+        if "hyperbole" in effects:
+            level = min(level, Level.CHECK)
+        return level
+
+
+def _match(rule: Rule, window: _Window) -> tuple[int, int] | None:
+    """Where the rule matched in the window (its first phrase), or None."""
+    if window.phrases:
+        for regex in rule.any_of:
+            found = regex.search(window.text)
+            if found:
+                return found.span()
+    if rule.together and window.together:
+        for group in rule.together:
+            spans = [regex.search(window.text) for regex in group]
+            if all(spans):
+                first = min((s for s in spans if s is not None), key=lambda s: s.start())
+                return first.span()
+    return None
+
+
+def _about_self(
+    text: str, span: tuple[int, int], other_subjects: frozenset[str], *, hard: bool
+) -> bool:
+    """Whether the matched words are about the writer: "I", not "she" or "the film".
+
+    A match holding "i", "me", "my" or "myself" is about the writer; otherwise the nearest subject
+    before it decides; with neither, a message with no one else in it is (people leave out "I":
+    "took the whole bottle"). What a person is doing or about to do (``hard``) is theirs once
+    they have said "I" earlier in the sentence: "I'll wait until my husband leaves, then do it".
+    """
+    if (_SELF_WORDS | _FIRST_PERSON) & set(text[span[0] : span[1]].split()):
+        return True
+    if hard and _FIRST_PERSON & set(text[: span[0]].split()):
+        return True
+    before = text[: span[0]].split()[-SUBJECT_LOOKBACK:]
+    for word in reversed(before):
+        if word in _FIRST_PERSON:
+            return True
+        if word in other_subjects:
+            return False
+    words = set(text.split())
+    return bool(words & _FIRST_PERSON) or not (words & other_subjects)
 
 
 # --- reading the file ------------------------------------------------------------------------
-
-
-@dataclass
-class _Compiler:
-    """Turns the file's small pattern language into regular expressions."""
-
-    macros: Mapping[str, Sequence[str]]
-    vocabulary: set[str] = field(default_factory=set)
-    _compiled_macros: dict[str, str] = field(default_factory=dict)
-    _compiling: set[str] = field(default_factory=set)
-
-    def word(self, word: str, where: str) -> str:
-        if not _WORD.match(word):
-            raise CrisisPhrasesError(
-                f"{where}: {word!r} is not a plain lowercase word (letters, digits, an optional "
-                "trailing *; write contractions out, like 'can not')"
-            )
-        if word.endswith("*"):
-            stem = word[:-1]
-            self.vocabulary.update(stem + ending for ending in STEM_ENDINGS)
-            return re.escape(stem) + r"\w*"
-        self.vocabulary.add(word)
-        return re.escape(word)
-
-    def macro(self, name: str, where: str) -> str:
-        if name not in self.macros:
-            raise CrisisPhrasesError(f"{where}: {{{name}}} is not defined under [words]")
-        if name in self._compiled_macros:
-            return self._compiled_macros[name]
-        if name in self._compiling:
-            raise CrisisPhrasesError(f"[words] {name}: refers back to itself")
-        self._compiling.add(name)
-        phrases = [self.phrase(p, f"[words] {name}") for p in self.macros[name]]
-        self._compiling.discard(name)
-        compiled = "(?:" + "|".join(phrases) + ")"
-        self._compiled_macros[name] = compiled
-        return compiled
-
-    def slot(self, slot: str, where: str) -> str:
-        """One slot: a gap, a (group|of phrases), a {macro} or a|word|list, maybe optional."""
-        if slot == "...":
-            return rf"(?:\S+ ){{0,{GAP_WORDS}}}"
-        if slot == "$":
-            return "$"
-        if slot.startswith("!"):
-            # Not followed by this: takes up no word itself ("cutting !down|back").
-            if slot.endswith("?") or slot == "!":
-                raise CrisisPhrasesError(f"{where}: cannot read {slot!r}")
-            return "(?!" + self.slot(slot[1:], where) + ")"
-        optional = slot.endswith("?")
-        body = slot[:-1] if optional else slot
-        if body.startswith("(") and body.endswith(")"):
-            alternatives = _split_top_level(body[1:-1], "|", where)
-            if any(a.strip() == "..." for a in alternatives):
-                raise CrisisPhrasesError(f"{where}: ... cannot be an alternative on its own")
-            regex = "(?:" + "|".join(self.phrase(a, where) for a in alternatives) + ")"
-        elif body.startswith("{") and body.endswith("}"):
-            regex = self.macro(body[1:-1], where)
-        elif "(" in body or ")" in body or "{" in body or "}" in body:
-            raise CrisisPhrasesError(f"{where}: cannot read {slot!r} (a bracket out of place?)")
-        else:
-            words = body.split("|")
-            regex = "(?:" + "|".join(self.word(w, where) + " " for w in words) + ")"
-        return f"(?:{regex})?" if optional else regex
-
-    def phrase(self, phrase: str, where: str) -> str:
-        """A regex for one pattern: each word is followed by exactly one space."""
-        if phrase != phrase.strip() or not phrase or "  " in phrase:
-            raise CrisisPhrasesError(f"{where}: {phrase!r} has stray spaces or is empty")
-        slots = _split_top_level(phrase, " ", where)
-        if slots[0] == "..." or slots[-1] == "...":
-            raise CrisisPhrasesError(f"{where}: {phrase!r} cannot start or end with ...")
-        if "$" in slots[:-1]:
-            raise CrisisPhrasesError(f"{where}: $ can only end a pattern, in {phrase!r}")
-        return "".join(self.slot(slot, where) for slot in slots)
-
-
-def _split_top_level(text: str, separator: str, where: str) -> list[str]:
-    """Split on ``separator`` outside parentheses."""
-    parts, depth, current = [], 0, []
-    for char in text:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth < 0:
-                raise CrisisPhrasesError(f"{where}: a ) without its ( in {text!r}")
-        if char == separator and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    if depth != 0:
-        raise CrisisPhrasesError(f"{where}: a ( without its ) in {text!r}")
-    parts.append("".join(current))
-    if any(not p.strip() for p in parts):
-        raise CrisisPhrasesError(f"{where}: an empty alternative or slot in {text!r}")
-    return [p.strip() for p in parts]
 
 
 def _strings(value: Any, where: str) -> list[str]:
@@ -382,9 +329,108 @@ def _strings(value: Any, where: str) -> list[str]:
     return list(value)
 
 
+def _id(entry: Any, where: str, seen: set[str]) -> str:
+    if not isinstance(entry, dict):
+        raise CrisisPhrasesError(f"{where}: needs to be a table")
+    entry_id = entry.get("id")
+    if not isinstance(entry_id, str) or not re.fullmatch(r"[a-z0-9_]+", entry_id):
+        raise CrisisPhrasesError(f"{where}: needs an id of lowercase letters, digits and _")
+    if entry_id in seen:
+        raise CrisisPhrasesError(f"{where} {entry_id!r}: the id is used twice")
+    seen.add(entry_id)
+    return entry_id
+
+
+def _fields(entry: dict[str, Any], allowed: set[str], where: str) -> None:
+    extra = set(entry) - allowed
+    if extra:
+        raise CrisisPhrasesError(f"{where}: unknown fields {', '.join(sorted(extra))}")
+
+
+def _compile(compiler: Compiler, phrase: str, where: str) -> re.Pattern[str]:
+    return re.compile(" " + compiler.phrase(phrase, where))
+
+
+def _read_rule(compiler: Compiler, entry: dict[str, Any], rule_id: str) -> Rule:
+    where = f"signal {rule_id!r}"
+    _fields(entry, {"id", "signal", "level", "about", "match", "together", "examples"}, where)
+    signal, level = entry.get("signal"), entry.get("level")
+    if signal not in SIGNALS:
+        raise CrisisPhrasesError(f"{where}: signal needs to be one of {', '.join(sorted(SIGNALS))}")
+    if level not in LEVELS:
+        raise CrisisPhrasesError(f"{where}: level needs to be one of {', '.join(LEVELS)}")
+    about = entry.get("about", "self")
+    if about not in ("self", "others"):
+        raise CrisisPhrasesError(f"{where}: about needs to be self or others")
+    if "match" not in entry and "together" not in entry:
+        raise CrisisPhrasesError(f"{where}: needs match, together, or both")
+    any_of = tuple(
+        _compile(compiler, p, where)
+        for p in _strings(entry.get("match", ["-"]), where)
+        if "match" in entry and p != "-"
+    )
+    groups = entry.get("together", [])
+    if not isinstance(groups, list):
+        raise CrisisPhrasesError(f"{where}: together needs a list of lists of phrases")
+    together = tuple(
+        tuple(_compile(compiler, p, where) for p in _strings(group, f"{where} together"))
+        for group in groups
+    )
+    return Rule(rule_id, signal, LEVELS[level], about == "others", any_of, together)
+
+
+def _read(doc: dict[str, Any], name: str) -> tuple[CrisisDetector, list[tuple[str, str, str]]]:
+    unknown = set(doc) - {"words", "never_correct", "other_subjects", "signal", "context", "idiom"}
+    if unknown:
+        raise CrisisPhrasesError(f"{name}: unknown sections {', '.join(sorted(unknown))}")
+    macros = {n: _strings(v, f"[words] {n}") for n, v in doc.get("words", {}).items()}
+    compiler = Compiler(macros)
+    seen: set[str] = set()
+    rules: list[Rule] = []
+    examples: list[tuple[str, str, str]] = []  # (where, wanted, example)
+    for index, entry in enumerate(doc.get("signal", []), start=1):
+        rule_id = _id(entry, f"signal #{index}", seen)
+        rules.append(_read_rule(compiler, entry, rule_id))
+        for example in _strings(entry.get("examples"), f"signal {rule_id!r} examples"):
+            examples.append((f"signal {rule_id!r}", entry["level"], example))
+    if not rules:
+        raise CrisisPhrasesError(f"{name}: there are no [[signal]] entries")
+    contexts: list[ContextRule] = []
+    for index, entry in enumerate(doc.get("context", []), start=1):
+        ctx_id = _id(entry, f"context #{index}", seen)
+        where = f"context {ctx_id!r}"
+        _fields(entry, {"id", "effect", "match"}, where)
+        effect = entry.get("effect")
+        if effect not in CONTEXT_EFFECTS:
+            raise CrisisPhrasesError(
+                f"{where}: effect needs to be one of {', '.join(sorted(CONTEXT_EFFECTS))}"
+            )
+        regexes = tuple(_compile(compiler, p, where) for p in _strings(entry.get("match"), where))
+        contexts.append(ContextRule(ctx_id, effect, regexes))
+    idioms: list[re.Pattern[str]] = []
+    for index, entry in enumerate(doc.get("idiom", []), start=1):
+        idiom_id = _id(entry, f"idiom #{index}", seen)
+        where = f"idiom {idiom_id!r}"
+        _fields(entry, {"id", "match", "examples"}, where)
+        idioms.extend(_compile(compiler, p, where) for p in _strings(entry.get("match"), where))
+        examples.extend((where, "none", e) for e in _strings(entry.get("examples"), where))
+    for macro in macros:
+        compiler.macro(macro, f"[words] {macro}")  # unused macros are still checked
+    never = doc.get("never_correct", {"words": ["-"]})
+    if not isinstance(never, dict):
+        raise CrisisPhrasesError("[never_correct]: needs to be a table with a words list")
+    others = doc.get("other_subjects", {"words": ["-"]})
+    if not isinstance(others, dict):
+        raise CrisisPhrasesError("[other_subjects]: needs to be a table with a words list")
+    corrector = TypoCorrector(compiler.vocabulary, _strings(never.get("words"), "[never_correct]"))
+    other_subjects = _strings(others.get("words"), "[other_subjects] words")
+    detector = CrisisDetector(rules, contexts, idioms, corrector, other_subjects)
+    return detector, examples
+
+
 @lru_cache(maxsize=8)
 def load_crisis_detector(path: Path = PHRASES_FILE) -> CrisisDetector:
-    """Read and compile the phrase file, checking each pattern's own examples match it.
+    """Read and compile the phrase file, checking each rule's own examples reach its level.
 
     Cached: the flood guard and the crisis check share one detector per file (it holds no
     per-person state), and starting several bots in one process reads the file once.
@@ -393,47 +439,15 @@ def load_crisis_detector(path: Path = PHRASES_FILE) -> CrisisDetector:
         doc = tomllib.loads(path.read_text("utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CrisisPhrasesError(f"{path.name}: {exc}") from None
-    unknown = set(doc) - {"words", "never_correct", "pattern"}
-    if unknown:
-        raise CrisisPhrasesError(f"{path.name}: unknown sections {', '.join(sorted(unknown))}")
-    raw_macros = doc.get("words", {})
-    macros = {name: _strings(value, f"[words] {name}") for name, value in raw_macros.items()}
-    compiler = _Compiler(macros)
-    patterns: list[_Pattern] = []
-    examples: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(doc.get("pattern", []), start=1):
-        where = f"pattern #{index}"
-        if not isinstance(entry, dict):
-            raise CrisisPhrasesError(f"{where}: needs to be a [[pattern]] table")
-        extra = set(entry) - {"id", "kind", "match", "examples"}
-        if extra:
-            raise CrisisPhrasesError(f"{where}: unknown fields {', '.join(sorted(extra))}")
-        pattern_id, kind = entry.get("id"), entry.get("kind")
-        if not isinstance(pattern_id, str) or not re.fullmatch(r"[a-z0-9_]+", pattern_id):
-            raise CrisisPhrasesError(f"{where}: needs an id of lowercase letters, digits and _")
-        where = f"pattern {pattern_id!r}"
-        if pattern_id in seen:
-            raise CrisisPhrasesError(f"{where}: the id is used twice")
-        seen.add(pattern_id)
-        if kind not in KINDS:
-            raise CrisisPhrasesError(f"{where}: kind needs to be one of {', '.join(sorted(KINDS))}")
-        for phrase in _strings(entry.get("match"), f"{where} match"):
-            regex = re.compile(" " + compiler.phrase(phrase, where))
-            patterns.append(_Pattern(pattern_id, kind, regex))
-        examples.extend((pattern_id, e) for e in _strings(entry.get("examples"), where))
-    if not patterns:
-        raise CrisisPhrasesError(f"{path.name}: there are no [[pattern]] entries")
-    for name in macros:
-        compiler.macro(name, f"[words] {name}")  # unused macros are still checked
-    never_table = doc.get("never_correct", {"words": ["-"]})
-    if not isinstance(never_table, dict):
-        raise CrisisPhrasesError("[never_correct]: needs to be a table with a words list")
-    never_correct = _strings(never_table.get("words"), "[never_correct] words")
-    detector = CrisisDetector(patterns, compiler.vocabulary, never_correct)
-    for pattern_id, example in examples:
-        if detector.check(example) is None:
+    detector, examples = _read(doc, path.name)
+    for where, wanted, example in examples:
+        got = detector.assess(example).level
+        if wanted == "none" and got >= Level.CHECK:
             raise CrisisPhrasesError(
-                f"pattern {pattern_id!r}: its example {example!r} is not caught any more"
+                f"{where}: its example {example!r} is read as {got.name.lower()}"
+            )
+        if wanted != "none" and got < LEVELS[wanted]:
+            raise CrisisPhrasesError(
+                f"{where}: its example {example!r} is not caught at {wanted} any more"
             )
     return detector

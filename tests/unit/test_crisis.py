@@ -18,13 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.safety.crisis import (
-    PHRASES_FILE,
-    CrisisDetector,
-    CrisisPhrasesError,
-    load_crisis_detector,
-    normalise,
-)
+from bot.safety import CrisisDetector, CrisisPhrasesError, Level, load_crisis_detector, normalise
+from bot.safety.crisis import PHRASES_FILE
 
 # Direct and indirect, with typos, missing or curly apostrophes, capitals, extra words.
 CRISIS = [
@@ -424,11 +419,11 @@ def test_normalising_handles_apostrophes_contractions_and_punctuation() -> None:
     assert normalise("") == []
 
 
-def test_a_match_names_the_pattern_never_the_text(detector: CrisisDetector) -> None:
-    match = detector.check("everyone would be better off without me")
-    assert match is not None
-    assert match.kind == "suicide"
-    assert "everyone would" not in repr(match)
+def test_a_match_names_the_rule_never_the_text(detector: CrisisDetector) -> None:
+    assessment = detector.assess("everyone would be better off without me")
+    assert assessment.level is Level.CRISIS
+    assert assessment.signals == {"ideation"}
+    assert "everyone would" not in repr(assessment)
 
 
 def test_empty_and_odd_input_is_not_a_crisis(detector: CrisisDetector) -> None:
@@ -449,29 +444,46 @@ def test_every_example_in_the_file_is_caught(detector: CrisisDetector) -> None:
     import tomllib
 
     doc = tomllib.loads(PHRASES_FILE.read_text("utf-8"))
-    examples = [e for p in doc["pattern"] for e in p["examples"]]
-    assert len(examples) >= 20
-    assert all(detector.matches(e) for e in examples)
+    levels = {"crisis": Level.CRISIS, "check": Level.CHECK, "distress": Level.DISTRESS}
+    examples = [(e, levels[p["level"]]) for p in doc["signal"] for e in p["examples"]]
+    assert len(examples) >= 40
+    assert all(detector.assess(e).level >= level for e, level in examples)
+    idioms = [e for p in doc["idiom"] for e in p["examples"]]
+    assert idioms and not any(detector.matches(e) for e in idioms)
+
+
+RULE = 'id = "x"\nsignal = "ideation"\nlevel = "crisis"\n'
 
 
 @pytest.mark.parametrize(
     ("broken", "problem"),
     [
+        (f'[[signal]]\n{RULE}match = ["{{nope}} die"]\nexamples = ["x"]', "nope"),
         (
-            '[[pattern]]\nid = "x"\nkind = "suicide"\nmatch = ["{nope} die"]\nexamples = ["x"]',
-            "nope",
+            '[[signal]]\nid = "x"\nsignal = "sad"\nlevel = "crisis"\n'
+            'match = ["die"]\nexamples = ["die"]',
+            "signal",
         ),
-        ('[[pattern]]\nid = "x"\nkind = "sad"\nmatch = ["die"]\nexamples = ["die"]', "kind"),
-        ('[[pattern]]\nid = "x"\nkind = "suicide"\nmatch = ["(die"]\nexamples = ["die"]', "("),
-        ('[[pattern]]\nid = "x"\nkind = "suicide"\nmatch = ["Can\'t"]\nexamples = ["x"]', "plain"),
-        ('[[pattern]]\nid = "x"\nkind = "suicide"\nmatch = ["... die"]\nexamples = ["die"]', "..."),
-        ('[[pattern]]\nid = "x"\nkind = "suicide"\nmatch = ["zebra"]\nexamples = ["a cat"]', "cat"),
         (
-            '[words]\na = ["{a}"]\n[[pattern]]\nid = "x"\nkind = "suicide"\nmatch = ["{a}"]\n'
-            'examples = ["x"]',
+            '[[signal]]\nid = "x"\nsignal = "ideation"\nlevel = "loud"\n'
+            'match = ["die"]\nexamples = ["die"]',
+            "level",
+        ),
+        (f'[[signal]]\n{RULE}match = ["(die"]\nexamples = ["die"]', "("),
+        (f'[[signal]]\n{RULE}match = ["Can\'t"]\nexamples = ["x"]', "plain"),
+        (f'[[signal]]\n{RULE}match = ["... die"]\nexamples = ["die"]', "..."),
+        (f'[[signal]]\n{RULE}match = ["zebra"]\nexamples = ["a cat"]', "cat"),
+        (
+            f'[words]\na = ["{{a}}"]\n[[signal]]\n{RULE}match = ["{{a}}"]\nexamples = ["x"]',
             "itself",
         ),
-        ("[[pattern]]\nid = 3", "id"),
+        (
+            f'[[signal]]\n{RULE}match = ["zebra"]\nexamples = ["zebra"]\n'
+            '[[idiom]]\nid = "y"\nmatch = ["zebra crossing"]\nexamples = ["a zebra"]',
+            "zebra",
+        ),
+        ("[[signal]]\nid = 3", "id"),
+        ('[[pattern]]\nid = "x"', "unknown sections"),
         ("not toml [", "crisis"),
     ],
 )

@@ -1,0 +1,57 @@
+"""The crisis detector over its phrase sets: tuned on the development set, judged on held-out.
+
+The development sets (``safety_sets/dev_*.toml``, and the CRISIS and ORDINARY lists in
+test_crisis.py) must meet the safety net's targets. The held-out sets were written blind and
+are never tuned on: their figures are printed for docs/safety.md as they come out, and the
+floors asserted here only catch a change that makes them worse than the figures reported there
+(they are not the targets, which held-out phrasings do not meet yet).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.safety import CrisisDetector, load_crisis_detector
+from tests.unit.crisis_sets import SETS, measure
+
+# The issue's targets, met on the development set.
+RECALL_TARGET = 0.98
+HELP_LINES_CEILING = 0.05
+QUESTION_CEILING = 0.15
+# Held-out: the figures reported in docs/safety.md, less a margin for small wording changes.
+HELD_OUT_RECALL_FLOOR = 0.40
+HELD_OUT_HELP_LINES_CEILING = 0.10
+
+
+@pytest.fixture(scope="module")
+def detector() -> CrisisDetector:
+    return load_crisis_detector()
+
+
+def test_the_sets_are_there_and_big_enough() -> None:
+    assert len(list(SETS.glob("dev_*.toml"))) >= 1
+    assert len(list(SETS.glob("heldout_*.toml"))) >= 2
+
+
+@pytest.mark.parametrize("path", sorted(SETS.glob("dev_*.toml")), ids=lambda p: p.stem)
+def test_the_development_set_meets_the_targets(detector: CrisisDetector, path: Path) -> None:
+    figures = measure(detector, path)
+    print("\n" + figures.summary())
+    assert figures.crisis_total >= 100 and figures.ordinary_total >= 90
+    assert figures.crisis_caught / figures.crisis_total >= RECALL_TARGET, figures.missed
+    assert figures.ordinary_help / figures.ordinary_total <= HELP_LINES_CEILING
+    assert figures.ordinary_question / figures.ordinary_total <= QUESTION_CEILING
+    assert figures.distress_alarmed == 0
+
+
+@pytest.mark.parametrize("path", sorted(SETS.glob("heldout_*.toml")), ids=lambda p: p.stem)
+def test_held_out_figures_are_reported_and_do_not_fall(
+    detector: CrisisDetector, path: Path
+) -> None:
+    figures = measure(detector, path)
+    print("\n" + figures.summary())
+    assert figures.crisis_total >= 100 and figures.ordinary_total >= 90
+    assert figures.crisis_caught / figures.crisis_total >= HELD_OUT_RECALL_FLOOR
+    assert figures.ordinary_help / figures.ordinary_total <= HELD_OUT_HELP_LINES_CEILING
