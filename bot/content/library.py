@@ -26,6 +26,7 @@ from pathlib import Path
 from random import Random
 from types import MappingProxyType
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 # --- the files -----------------------------------------------------------------------------
 
@@ -195,7 +196,7 @@ class SocialStep:
 
 @dataclass(frozen=True)
 class HelpLine:
-    """A crisis or support line."""
+    """A crisis, support or abuse line."""
 
     name: str
     contact: str
@@ -209,7 +210,11 @@ class HelpResources:
     country: str | None  # ISO 3166 alpha-2 code; None for the default entry
     name: str
     emergency: str
-    lines: tuple[HelpLine, ...]
+    lines: tuple[HelpLine, ...]  # crisis and emotional support lines; never empty
+    abuse: tuple[HelpLine, ...]  # domestic violence and child abuse lines; may be empty
+    directory: str  # an https:// helpline directory page for the country
+    # True when no national crisis line could be confirmed: `lines` then point to `directory`.
+    fallback: bool
 
     @property
     def is_default(self) -> bool:
@@ -774,13 +779,16 @@ def _read_reframes(doc: dict[str, Any], feeling_ids: AbstractSet[str]) -> tuple[
     return tuple(reframes)
 
 
-def _read_help_entry(file: str, item: str, body: Any, country: str | None) -> HelpResources:
-    fields = _Fields(file, item, body, ("name", "emergency", "lines"))
-    name = fields.text("name")
-    emergency = fields.text("emergency")
+_HELP_FIELDS = ("name", "emergency", "directory", "fallback", "lines", "abuse")
+_HELP_LINE_FIELDS = ("name", "contact", "note")
+
+
+def _read_help_lines(file: str, item: str, fields: _Fields, key: str) -> tuple[HelpLine, ...]:
+    """The `[[...<key>]]` entries of one help entry, each read strictly."""
+    label = "line" if key == "lines" else f"{key} line"
     lines: list[HelpLine] = []
-    for index, line in enumerate(fields.tables("lines"), start=1):
-        line_fields = _Fields(file, f"{item} > line #{index}", line, ("name", "contact", "note"))
+    for index, line in enumerate(fields.tables(key), start=1):
+        line_fields = _Fields(file, f"{item} > {label} #{index}", line, _HELP_LINE_FIELDS)
         lines.append(
             HelpLine(
                 name=line_fields.text("name"),
@@ -788,9 +796,52 @@ def _read_help_entry(file: str, item: str, body: Any, country: str | None) -> He
                 note=line_fields.text("note"),
             )
         )
+    return tuple(lines)
+
+
+def _is_https_address(text: str) -> bool:
+    if any(char.isspace() for char in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        return parts.scheme == "https" and bool(parts.hostname)
+    except ValueError:  # e.g. a broken [IPv6] host
+        return False
+
+
+def _read_help_entry(file: str, item: str, body: Any, country: str | None) -> HelpResources:
+    fields = _Fields(file, item, body, _HELP_FIELDS)
+    name = fields.text("name")
+    emergency = fields.text("emergency")
+    directory = fields.text("directory")
+    if not _is_https_address(directory):
+        fields.fail(
+            f"field 'directory' needs to be a web address starting with https://, like "
+            f"https://findahelpline.com/countries/gb (found {directory!r})"
+        )
+    fallback = fields.flag("fallback") if "fallback" in fields.table else False
+    lines = _read_help_lines(file, item, fields, "lines")
     if not lines:
         fields.fail("needs at least one line in 'lines'")
-    return HelpResources(country=country, name=name, emergency=emergency, lines=tuple(lines))
+    abuse: tuple[HelpLine, ...] = ()
+    if "abuse" in fields.table:
+        abuse = _read_help_lines(file, item, fields, "abuse")
+        if not abuse:
+            fields.fail("'abuse' has no entries: add a [[...abuse]] line or leave 'abuse' out")
+    if fallback and not any(line.contact == directory for line in lines):
+        fields.fail(
+            "with fallback = true, one line's contact needs to be the directory address "
+            f"({directory}), so the person is sent somewhere"
+        )
+    return HelpResources(
+        country=country,
+        name=name,
+        emergency=emergency,
+        lines=lines,
+        abuse=abuse,
+        directory=directory,
+        fallback=fallback,
+    )
 
 
 def _read_help(doc: dict[str, Any]) -> tuple[dict[str, HelpResources], HelpResources]:

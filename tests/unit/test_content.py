@@ -177,6 +177,114 @@ def test_help_for_anywhere_else_is_the_default(lib: Library, country: str | None
     assert help_.is_default
     assert any("findahelpline.com" in line.contact for line in help_.lines)
     assert "112" in help_.emergency
+    assert help_.directory == "https://findahelpline.com"
+
+
+def test_help_abuse_lines_and_directory(lib: Library) -> None:
+    gb = lib.help_for("GB")
+    assert gb.directory == "https://findahelpline.com/countries/gb"
+    assert "0808 2000 247" in gb.abuse[0].contact
+    assert not gb.fallback
+    assert lib.help_for("CA").abuse == ()  # abuse lines are optional
+
+
+def test_help_for_a_country_with_no_confirmed_line(lib: Library) -> None:
+    ng = lib.help_for("NG")
+    assert ng.fallback
+    assert ng.emergency == "112"
+    assert [line.contact for line in ng.lines] == ["https://findahelpline.com/countries/ng"]
+
+
+# --- the help file's checks ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "directory",
+    [
+        "http://findahelpline.com/countries/gb",
+        "findahelpline.com/countries/gb",
+        "https://",
+        "https://findahelpline.com/countries/ g b",
+    ],
+)
+def test_help_directory_needs_to_be_an_https_address(content_copy: Path, directory: str) -> None:
+    replace_once(
+        content_copy,
+        content.HELP_FILE,
+        'directory = "https://findahelpline.com/countries/gb"',
+        f'directory = "{directory}"',
+    )
+    error = load_error(content_copy)
+    assert content.HELP_FILE in str(error)
+    assert "country 'GB'" in str(error)
+    assert "https://" in str(error)
+
+
+def test_help_directory_is_required(content_copy: Path) -> None:
+    replace_once(
+        content_copy,
+        content.HELP_FILE,
+        'directory = "https://findahelpline.com/countries/gb"\n',
+        "",
+    )
+    error = load_error(content_copy)
+    assert "country 'GB'" in str(error)
+    assert "missing field 'directory'" in str(error)
+
+
+def test_help_default_needs_a_directory_too(content_copy: Path) -> None:
+    replace_once(content_copy, content.HELP_FILE, 'directory = "https://findahelpline.com"\n', "")
+    error = load_error(content_copy)
+    assert "[default]" in str(error)
+    assert "directory" in str(error)
+
+
+def test_help_fallback_needs_a_line_to_the_directory(content_copy: Path) -> None:
+    replace_once(
+        content_copy,
+        content.HELP_FILE,
+        'contact = "https://findahelpline.com/countries/ng"',
+        'contact = "https://findahelpline.com"',
+    )
+    error = load_error(content_copy)
+    assert "country 'NG'" in str(error)
+    assert "fallback = true" in str(error)
+
+
+def test_help_abuse_line_typo_is_named(content_copy: Path) -> None:
+    replace_once(
+        content_copy,
+        content.HELP_FILE,
+        'contact = "Call 0808 2000 247"',
+        'contcat = "Call 0808 2000 247"',
+    )
+    error = load_error(content_copy)
+    assert "country 'GB' > abuse line #1" in str(error)
+    assert "contcat" in str(error)
+
+
+def test_help_abuse_lines_follow_the_hard_moment_rules(content_copy: Path) -> None:
+    replace_once(
+        content_copy,
+        content.HELP_FILE,
+        'contact = "Call 0808 2000 247"',
+        'contact = "Call 0808 2000 247 now!"',
+    )
+    error = load_error(content_copy)
+    assert content.HELP_FILE in str(error)
+    assert "exclamation" in str(error)
+
+
+def test_help_country_without_lines_is_refused(content_copy: Path) -> None:
+    append(
+        content_copy,
+        content.HELP_FILE,
+        '[country.ZZ]\nname = "Nowhere"\nemergency = "112"\n'
+        'directory = "https://findahelpline.com/countries/zz"\nlines = []',
+    )
+    error = load_error(content_copy)
+    assert "country 'ZZ'" in str(error)
+    assert "at least one line" in str(error)
 
 
 # --- the HTML checker ----------------------------------------------------------------------

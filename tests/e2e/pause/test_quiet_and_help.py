@@ -104,7 +104,7 @@ async def test_quiet_for_someone_without_a_zone_speaks_utc(
         ),
         ("GB", ["Samaritans", "Call 116 123", "Text SHOUT to 85258"], "999 or 112"),
         (None, ["Find A Helpline", "https://findahelpline.com"], "local emergency number"),
-        ("BR", ["https://findahelpline.com"], "local emergency number"),
+        ("JP", ["https://findahelpline.com"], "local emergency number"),
     ],
 )
 async def test_help_now_shows_the_lines_for_the_persons_country(
