@@ -7,10 +7,14 @@
     FRIEND ──(text or skip)──> a few small things to try next time (tap, type, or skip) ──> NEXT
     NEXT ──(a choice, own words, or skip)──> saved as a `setback` entry; done
 
+    after a crisis, until the person's next local day (handlers/tender.py):
+    FEELING ──(a feeling)──> saved as it is, with plain thanks and /pause; done
+
 The entry keeps the person's words, the feeling as its tag, and in ``extra`` what they would
 say to a friend and what they might try next time (None when skipped). After saving, the
 person's next daily prompt is marked to be a gentle one. There is never a score here, and
-nothing that reads as failing.
+nothing that reads as failing. After a crisis there is no reframe and no "next time" either:
+a self-compassion break then would ask more of the person than the moment can hold.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from handlers.entry_text import (
     start_draft,
 )
 from handlers.flow import END, Flow
+from handlers.tender import is_tender
 from storage.models import EntryKind, NewEntry
 
 GROUP = 3
@@ -139,6 +144,9 @@ async def receive_feeling(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return FEELING
     await query.answer()
     draft["feeling"] = feeling
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    if await is_tender(svc, chat_id):
+        return await keep_it_plainly(update, context, query, draft)
     await answer_in_place(
         query,
         context,
@@ -146,7 +154,6 @@ async def receive_feeling(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         asked=svc.ui("setback.ask_feeling"),
         chosen=svc.library.feeling(feeling).label,
     )
-    chat_id = update.effective_chat.id  # type: ignore[union-attr]
     # Three separate short messages: easier to take in, one at a time, in a hard moment.
     for part in svc.library.reframe_for(feeling, svc.rng).parts:
         await context.bot.send_message(chat_id, part)
@@ -155,6 +162,28 @@ async def receive_feeling(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         context, chat_id, draft, svc.ui("setback.ask_friend"), InlineKeyboardMarkup([[skip]])
     )
     return FRIEND
+
+
+async def keep_it_plainly(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    query: CallbackQuery,
+    draft: dict[str, Any],
+) -> int:
+    """After a crisis: keep the setback with its feeling, and close with plain thanks and
+    /pause, in place of the self-compassion break and the questions after it."""
+    svc = services(context)
+    draft["friend"] = None
+    if await save(update, context, draft, None):
+        await answer_in_place(
+            query,
+            context,
+            draft,
+            asked=svc.ui("setback.ask_feeling"),
+            chosen=svc.library.feeling(draft["feeling"]).label,
+            then=svc.ui("setback.saved_tender"),
+        )
+    return END
 
 
 async def feeling_not_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -267,7 +296,7 @@ async def receive_next_button(update: Update, context: ContextTypes.DEFAULT_TYPE
             draft,
             asked=next_question(svc, offered),
             chosen=svc.ui("practice.skip_button") if next_time is None else next_time,
-            then=svc.ui("setback.saved"),
+            then=await closing(svc, update.effective_chat.id),  # type: ignore[union-attr]
         )
     return END
 
@@ -279,9 +308,10 @@ async def receive_next_text(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if draft is not None:
         await close_keyboards(context, update.effective_chat.id, draft)  # type: ignore[union-attr]
     if await save(update, context, draft, text):
-        ui = services(context).ui
-        closing = f"{ui('setback.next_chosen', text=escape(text))}\n\n{ui('setback.saved')}"
-        await context.bot.send_message(update.effective_chat.id, closing)  # type: ignore[union-attr]
+        svc = services(context)
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        chosen = svc.ui("setback.next_chosen", text=escape(text))
+        await context.bot.send_message(chat_id, f"{chosen}\n\n{await closing(svc, chat_id)}")
     return END
 
 
@@ -289,6 +319,11 @@ async def next_not_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """A sticker or photo where a choice or a few words were asked for."""
     await ask_for_words(update, context)
     return NEXT
+
+
+async def closing(svc: Services, chat_id: int) -> str:
+    """The words after a setback is kept: plain ones if a crisis came while it was written."""
+    return svc.ui("setback.saved_tender" if await is_tender(svc, chat_id) else "setback.saved")
 
 
 async def save(

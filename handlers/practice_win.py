@@ -5,6 +5,7 @@
     TEXT ──(a line of text)──> "which of these fits?" (one button per kind of win) ──> KIND
     KIND ──(a kind)──> "how connected did it feel?" (1 to 5, or skip) ──> RATING
     RATING ──(a number or skip)──> a line naming what the person did; saved as a `win` entry
+            (after a crisis, until their next local day: plain thanks instead, handlers/tender.py)
 
 Nothing is stored until the last tap: the answers wait in the person's draft (persisted, so a
 restart in the middle continues where it was). Each tap turns the question's message into a
@@ -182,7 +183,7 @@ async def receive_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     value = query.data.removeprefix(CB_RATE)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     now = svc.clock.now()
-    await svc.repo.ensure_person(chat_id, now)
+    person = await svc.repo.ensure_person(chat_id, now)
     await svc.repo.add_entry(
         NewEntry(
             chat_id=chat_id,
@@ -194,14 +195,19 @@ async def receive_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
     )
     drop_draft(context)
-    celebration = svc.library.celebration(draft["kind"], svc.rng)
+    if person.is_tender(now):
+        # After a crisis, a celebration would ring false: plain thanks until their next day.
+        closing = svc.ui("win.saved_tender")
+    else:
+        celebration = svc.library.celebration(draft["kind"], svc.rng)
+        closing = svc.ui("win.saved", celebration=celebration)
     await answer_in_place(
         query,
         context,
         draft,
         asked=svc.ui("win.ask_rating"),
         chosen=svc.ui("practice.skip_button") if value == SKIP else value,
-        then=svc.ui("win.saved", celebration=celebration),
+        then=closing,
     )
     return END
 

@@ -5,6 +5,9 @@ The scheduler sends the daily prompt and records it as a delivery (kind ``prompt
 flow within ``ANSWER_WINDOW`` of the latest sent prompt, while no reflection on that prompt has
 been kept since it was sent, is that answer: it is saved as a ``reflection`` entry carrying the
 prompt's id, and the bot replies with a short acknowledgement chosen for the prompt's theme.
+An acknowledgement never presumes what the answer said (a reply of "Harsh" is not told it went
+well): it names the question's theme and thanks the person. After a crisis, until the person's
+next local day, it is plain thanks only (handlers/tender.py).
 
 Anything else (no open prompt, already answered) passes on to the catch-all's gentle pointer.
 A sticker or voice note while a prompt is open gets a kind word that typed answers work best.
@@ -19,7 +22,7 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, Mess
 
 from bot.services import Services, services
 from handlers.entry_text import NOT_WORDS, WORDS, read_entry_text
-from storage.models import Delivery, EntryKind, NewEntry
+from storage.models import Delivery, EntryKind, NewEntry, Person
 
 GROUP = 90
 # A prompt stays open for an answer this long after it was sent: the evening of a morning
@@ -40,8 +43,11 @@ async def open_prompt(svc: Services, chat_id: int) -> Delivery | None:
     return delivery
 
 
-def acknowledgement(svc: Services, prompt_id: str) -> str:
-    """A reply fitting the prompt's theme; a plain one if the prompt left the library."""
+def acknowledgement(svc: Services, person: Person, prompt_id: str) -> str:
+    """A reply fitting the prompt's theme; a plain one if the prompt left the library, and
+    plain thanks while the person is tender."""
+    if person.is_tender(svc.clock.now()):
+        return svc.ui("prompt_answer.tender_acknowledgement")
     try:
         theme = svc.library.prompt(prompt_id).theme
         return svc.library.acknowledgement(theme, svc.rng)
@@ -59,7 +65,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert delivery.prompt_id is not None
     text = await read_entry_text(update, context)
     now = svc.clock.now()
-    await svc.repo.ensure_person(chat_id, now)
+    person = await svc.repo.ensure_person(chat_id, now)
     await svc.repo.add_entry(
         NewEntry(
             chat_id=chat_id,
@@ -70,7 +76,9 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     )
     await update.effective_message.reply_text(  # type: ignore[union-attr]
-        svc.ui("prompt_answer.saved", acknowledgement=acknowledgement(svc, delivery.prompt_id))
+        svc.ui(
+            "prompt_answer.saved", acknowledgement=acknowledgement(svc, person, delivery.prompt_id)
+        )
     )
     raise ApplicationHandlerStop
 

@@ -14,6 +14,8 @@ The entry's tags hold each answer and one overall word the weekly recap reads:
 simple, documented rule (see ``overall``): each "yes" counts 2, "partly" 1, "not really" 0, and
 the time is ``connected`` when the answers add up to at least 4 of 6 ("mostly yes", a "partly"
 counting as half a yes), otherwise ``out_of_sync``. The person never sees a number.
+After a crisis, until the person's next local day, the closing line is plain thanks whatever
+the answers were (handlers/tender.py).
 """
 
 from __future__ import annotations
@@ -235,7 +237,7 @@ async def save(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | N
         return None
     together = overall(answers)
     now = svc.clock.now()
-    await svc.repo.ensure_person(chat_id, now)
+    person = await svc.repo.ensure_person(chat_id, now)
     await svc.repo.add_entry(
         NewEntry(
             chat_id=chat_id,
@@ -246,6 +248,9 @@ async def save(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | N
         )
     )
     drop_draft(context)
+    if person.is_tender(now):
+        # Neither "real connection there" nor a reframe of "out of step": just thanks.
+        return svc.ui("reflect.saved_tender")
     return svc.ui(f"reflect.saved_{together}")
 
 

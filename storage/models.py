@@ -62,9 +62,17 @@ class Person:
     trusted_name: str | None = None
     trusted_contact: str | None = None
     routines_enabled: bool = False
+    # Until this instant (the start of the person's next local day after a crisis message or
+    # an "are you safe?" check) replies stay warm and neutral: no celebration, no reframe.
+    # None: not tender. Set by handlers/tender.py.
+    tender_until: datetime | None = None
 
     def is_quiet(self, now: datetime) -> bool:
         return self.quiet_until is not None and now < self.quiet_until
+
+    def is_tender(self, now: datetime) -> bool:
+        """Whether replies to this person at ``now`` are to be warm and neutral only."""
+        return self.tender_until is not None and now < self.tender_until
 
 
 @dataclass(slots=True)

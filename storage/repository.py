@@ -44,6 +44,7 @@ PERSON_FIELDS = frozenset(
         "trusted_name",
         "trusted_contact",
         "routines_enabled",
+        "tender_until",
     }
 )
 

@@ -48,7 +48,7 @@ QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
 _PERSON_COLUMNS = (
     "chat_id, first_seen, time_zone, prompt_time, prompt_frequency, prompts_enabled, "
     "recap_weekday, recap_time, quiet_until, country, active, onboarded, next_prompt_at, "
-    "next_recap_at, gentle_next, trusted_name, trusted_contact, routines_enabled"
+    "next_recap_at, gentle_next, trusted_name, trusted_contact, routines_enabled, tender_until"
 )
 _ENTRY_COLUMNS = "id, chat_id, kind, text, tags, rating, prompt_id, extra, created_at"
 _DELIVERY_COLUMNS = (
@@ -58,7 +58,7 @@ _DELIVERY_COLUMNS = (
 _BOOL_FIELDS = frozenset(
     {"prompts_enabled", "active", "onboarded", "gentle_next", "routines_enabled"}
 )
-_INSTANT_FIELDS = frozenset({"quiet_until", "next_prompt_at", "next_recap_at"})
+_INSTANT_FIELDS = frozenset({"quiet_until", "next_prompt_at", "next_recap_at", "tender_until"})
 _TIME_FIELDS = frozenset({"prompt_time", "recap_time"})
 # Person fields a person typed themselves: bounded and sealed like entry texts.
 _PERSON_TEXT_FIELDS = frozenset({"trusted_name", "trusted_contact"})
@@ -140,6 +140,7 @@ def _person(row: sqlite3.Row | tuple[Any, ...]) -> Person:
         trusted_name=row[15],
         trusted_contact=row[16],
         routines_enabled=bool(row[17]),
+        tender_until=from_epoch(row[18]),
     )
 
 
