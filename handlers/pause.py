@@ -165,20 +165,37 @@ def trusted_line(ui: UiTexts, person: Person | None) -> str | None:
     return ui("pause.trusted_name_only", name=name)
 
 
-def help_text(svc: Services, person: Person | None, lead: str) -> str:
+def help_text(
+    svc: Services, person: Person | None, lead: str, *, about_others: bool = False
+) -> str:
     """``lead``, then every help line for the person's country, the emergency number, and
-    their trusted person: one message, no emoji."""
+    their trusted person: one message, no emoji.
+
+    With ``about_others`` (someone is worried about what is happening to another person, or
+    to them at home) the country's abuse lines come first, then the crisis lines; a line
+    listed in both is shown once."""
     resources = svc.library.help_for(person.country if person else None)
+    lines = [*resources.abuse, *resources.lines] if about_others else list(resources.lines)
     parts = [lead]
-    parts.extend(
-        svc.ui("pause.help_line", name=line.name, contact=line.contact, note=line.note)
-        for line in resources.lines
-    )
+    shown: set[tuple[str, str]] = set()
+    for line in lines:
+        if (line.name, line.contact) in shown:
+            continue
+        shown.add((line.name, line.contact))
+        parts.append(
+            svc.ui("pause.help_line", name=line.name, contact=line.contact, note=line.note)
+        )
     parts.append(svc.ui("pause.help_emergency", emergency=resources.emergency))
     trusted = trusted_line(svc.ui, person)
     if trusted:
         parts.append(trusted)
     return "\n\n".join(parts)
+
+
+def directory_url(svc: Services, person: Person | None) -> str:
+    """A helpline directory page for the person's country (a worldwide one when the country
+    is unknown or unlisted), for a "pause.directory_button" link button."""
+    return svc.library.help_for(person.country if person else None).directory
 
 
 # --- small chores --------------------------------------------------------------------------

@@ -1,19 +1,34 @@
-"""The crisis check on every message, and /resume.
+"""The crisis check on every message, the "are you safe right now?" question, and /resume.
 
 Crisis check (group -5, before every flow): each text or caption a person sends, in any
-conversation or outside one, is checked by ``bot.safety`` for words of suicidal thoughts,
-self-harm or immediate danger. On a match:
+conversation or outside one, is read by ``bot.safety`` and answered by its level:
 
+crisis (clear danger)
     end whatever flow the person was in (and any breathing timer)
-    ──> one reply: care, every help line for their country, their trusted person, and a
-        "Ground with me" button; never a reframe, a celebration or a prompt
+    ──> one reply: care, the help lines for their country (abuse lines first when the danger
+        comes from someone else), their trusted person, and the direct question "are you safe
+        right now?" (safe / not safe / rather not say), a link to the helpline directory and
+        "Ground with me"; never a reframe, a celebration or a prompt
     ──> if they were recording an entry (/win, /setback, /reflect, or answering today's daily
-        prompt), keep what they wrote as that entry, tagged ``crisis_flagged``; otherwise
-        keep nothing
-    ──> the next daily prompt will be a gentle one
-    ──> no other handler answers
+        prompt), keep what they wrote as that entry, tagged ``crisis_flagged`` (a hard moment
+        everywhere); otherwise keep nothing
+    ──> until their next local day nothing cheers (``handlers.tender``), and the next daily
+        prompt is a gentle one
 
-Only the fact of a match is logged (``crisis_check matched=1``), never the words.
+check (something a person in danger might say, or might not)
+    hold the message, nothing ended and nothing stored
+    ──> one message asking directly and gently whether they are safe right now, with the same
+        buttons and help one tap away
+    ──> "safe right now": thanks, and the held message goes on to where it was going (the
+        flow continues, the entry stays what it was)
+    ──> "not safe": the crisis answer, led by the emergency number
+    ──> "rather not say", or no answer and another message: respected, no nagging; the held
+        message goes on, and help stays one tap away
+
+distress (hurting, not danger)
+    outside a flow and an open daily prompt: warmth and /pause first; inside, nothing interrupts
+
+Only the level is logged (``crisis_check level=check``), never the words.
 
 /resume (group 50): nudges quieted through /pause or /settings come back now, with the next
 prompt and recap computed from now, so nothing that fell due meanwhile piles up.
@@ -21,14 +36,18 @@ prompt and recap computed from now, so nothing that fell due meanwhile piles up.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from functools import partial
+from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -36,13 +55,14 @@ from telegram.ext import (
 )
 
 from bot.formatting import locale_for
-from bot.safety import CrisisDetector, load_crisis_detector
+from bot.safety import Assessment, CrisisDetector, Level, load_crisis_detector
 from bot.services import Services, services
 from handlers import pause
 from handlers.entry_text import DRAFT_KEY, clip_entry_text, text_after_command
 from handlers.flow import end_all_flows, flows
 from handlers.prompt_reply import open_prompt
 from handlers.settings import show_when
+from handlers.tender import mark_tender
 from scheduler.plan import schedule_fields
 from storage.models import CRISIS_TAG, EntryKind, NewEntry, Person
 
@@ -50,6 +70,14 @@ log = logging.getLogger(__name__)
 
 GROUP_CRISIS = -5
 GROUP_RESUME = 50
+
+CB = "safety"
+ANSWERS = ("safe", "unsafe", "skip")
+# A message held while the person is asked whether they are safe: its update, and what it was
+# part of, in their persisted user_data (so a restart keeps it).
+HELD_KEY = "safety_held"
+# The update id of a held message sent on after the question: the check lets it through once.
+RELEASED_KEY = "safety_released"
 
 # Flows in which what a person types becomes an entry, and the kind of entry it becomes.
 RECORDING_FLOWS: dict[str, EntryKind] = {
@@ -113,19 +141,42 @@ async def entry_being_recorded(
 async def crisis_check(
     update: Update, context: ContextTypes.DEFAULT_TYPE, detector: CrisisDetector
 ) -> None:
-    """Answer a crisis message with care and help, and nothing else.
-
-    The reply comes first and does not depend on the database: if storage fails, the person
-    still gets the help lines (the default ones, when their country cannot be read).
-    """
+    """Answer each message by the level the detector reads in it (see the module's story)."""
     message = update.effective_message
     chat, user = update.effective_chat, update.effective_user
     if message is None or chat is None or user is None:
         return
+    user_data = context.user_data if context.user_data is not None else {}
+    if user_data.get(RELEASED_KEY) == update.update_id:
+        user_data.pop(RELEASED_KEY, None)
+        return  # held for the safety question, and now sent on where it was going
     words = message.text or message.caption
-    if not words or not detector.matches(words):
+    if not words:
         return
-    log.info("crisis_check matched=1")
+    assessment = detector.assess(words)
+    if assessment.level is not Level.NONE:
+        log.info("crisis_check level=%s", assessment.level.name.lower())
+    if assessment.level is Level.CRISIS:
+        await answer_crisis(update, context, assessment, words)
+    elif assessment.level is Level.CHECK and update.edited_message is None:
+        await ask_if_safe(update, context, words)
+    if HELD_KEY in user_data:
+        # They wrote on instead of answering: respected. What was held goes first, then this.
+        await release_held(context, chat.id)
+    if assessment.level is Level.DISTRESS:
+        await answer_distress(update, context, chat.id, user.id)
+
+
+async def answer_crisis(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, assessment: Assessment, words: str
+) -> None:
+    """The crisis answer: care, help that fits, the safety question; and nothing else.
+
+    The reply comes first and does not depend on the database: if storage fails, the person
+    still gets the help lines (the default ones, when their country cannot be read).
+    """
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    assert message is not None and chat is not None and user is not None
     svc = services(context)
     recording: Recording | None = None
     person: Person | None = None
@@ -135,14 +186,8 @@ async def crisis_check(
         person = await svc.repo.get_person(chat.id)
     except Exception as error:
         log.error("crisis_check storage failed type=%s", type(error).__name__)
-    end_all_flows(context.application, chat.id, user.id)
-    context.user_data.pop(DRAFT_KEY, None)  # type: ignore[union-attr]
-    # A breathing timer, if one runs, sees the pause flow has ended and stops by itself.
-    await message.reply_text(
-        crisis_reply(svc, person),
-        reply_markup=pause.ground_keyboard(svc.ui),
-        disable_web_page_preview=True,
-    )
+    context.user_data.pop(HELD_KEY, None)  # type: ignore[union-attr]
+    await send_crisis_reply(context, chat.id, user.id, svc, person, assessment.about_others)
     try:
         await keep_what_was_written(svc, chat.id, recording)
     except Exception as error:  # the reply went out; a storage failure must not follow it
@@ -150,11 +195,181 @@ async def crisis_check(
     raise ApplicationHandlerStop
 
 
-def crisis_reply(svc: Services, person: Person | None) -> str:
-    """Care first, then every help line, the trusted person, and the offer to ground."""
-    return "\n\n".join(
-        [pause.help_text(svc, person, svc.ui("safety.reply")), svc.ui("safety.ground_offer")]
+async def send_crisis_reply(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    user_id: int,
+    svc: Services,
+    person: Person | None,
+    about_others: bool,
+    *,
+    unsafe: bool = False,
+) -> None:
+    """End every flow, then one message with the help and the question; never a reframe."""
+    end_all_flows(context.application, chat_id, user_id)
+    context.user_data.pop(DRAFT_KEY, None)  # type: ignore[union-attr]
+    # A breathing timer, if one runs, sees the pause flow has ended and stops by itself.
+    await context.bot.send_message(
+        chat_id,
+        crisis_reply(svc, person, about_others=about_others, unsafe=unsafe),
+        reply_markup=safety_keyboard(svc, person, ask=not unsafe),
+        disable_web_page_preview=True,
     )
+
+
+def crisis_reply(
+    svc: Services, person: Person | None, *, about_others: bool = False, unsafe: bool = False
+) -> str:
+    """Care first (the emergency number first when they are not safe), every help line, the
+    trusted person, then the direct question."""
+    emergency = svc.library.help_for(person.country if person else None).emergency
+    lead = svc.ui("safety.unsafe_lead", emergency=emergency) if unsafe else svc.ui("safety.reply")
+    parts = [pause.help_text(svc, person, lead, about_others=about_others)]
+    parts.append(svc.ui("safety.ground_offer" if unsafe else "safety.are_you_safe"))
+    return "\n\n".join(parts)
+
+
+def safety_keyboard(svc: Services, person: Person | None, *, ask: bool) -> InlineKeyboardMarkup:
+    """The three answers to "are you safe right now?", help near them, and grounding."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if ask:
+        rows.append(
+            [
+                InlineKeyboardButton(svc.ui(f"safety.{a}_button"), callback_data=f"{CB}:{a}")
+                for a in ANSWERS[:2]
+            ]
+        )
+        rows.append(
+            [InlineKeyboardButton(svc.ui("safety.skip_button"), callback_data=f"{CB}:skip")]
+        )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                svc.ui("pause.directory_button"), url=pause.directory_url(svc, person)
+            )
+        ]
+    )
+    rows.append(list(pause.ground_keyboard(svc.ui).inline_keyboard[0]))
+    return InlineKeyboardMarkup(rows)
+
+
+# --- the check: one direct question, the message held until it is answered -----------------
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A message held while its writer is asked whether they are safe."""
+
+    update: dict[str, Any]
+    recording: dict[str, Any] | None
+
+
+async def ask_if_safe(update: Update, context: ContextTypes.DEFAULT_TYPE, words: str) -> None:
+    """Hold the message, ask once, directly and gently; nothing ended, nothing stored."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    assert message is not None and chat is not None and user is not None
+    svc = services(context)
+    person: Person | None = None
+    recording: Recording | None = None
+    try:
+        person = await svc.repo.get_person(chat.id)
+        recording = await entry_being_recorded(svc, context, chat.id, user.id, words.strip())
+    except Exception as error:
+        log.error("crisis_check storage failed type=%s", type(error).__name__)
+    if HELD_KEY in context.user_data:  # type: ignore[operator]
+        await release_held(context, chat.id)  # an earlier question left unanswered
+    context.user_data[HELD_KEY] = asdict(  # type: ignore[index]
+        Held(update.to_dict(), asdict(recording) if recording else None)
+    )
+    await message.reply_text(
+        svc.ui("safety.check_question"),
+        reply_markup=safety_keyboard(svc, person, ask=True),
+        disable_web_page_preview=True,
+    )
+    try:
+        await mark_tender(svc, chat.id)
+    except Exception as error:
+        log.error("crisis_check storage failed type=%s", type(error).__name__)
+    raise ApplicationHandlerStop
+
+
+async def release_held(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    """Send a held message on to where it was going, past the check, exactly as it was."""
+    held = context.user_data.pop(HELD_KEY, None)  # type: ignore[union-attr]
+    if not isinstance(held, dict) or not isinstance(held.get("update"), dict):
+        return
+    update = Update.de_json(held["update"], context.bot)
+    if update is None:
+        return
+    context.user_data[RELEASED_KEY] = update.update_id  # type: ignore[index]
+    await context.application.process_update(update)
+
+
+async def safety_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One tap on "safe right now", "not safe" or "rather not say"."""
+    query = update.callback_query
+    chat, user = update.effective_chat, update.effective_user
+    assert query is not None and query.data is not None and chat is not None and user is not None
+    svc = services(context)
+    answer = query.data.split(":", 1)[1]
+    await query.answer()
+    # Only the answers go; the help stays. A failed edit only leaves them on screen.
+    with contextlib.suppress(TelegramError, AttributeError):
+        await query.edit_message_reply_markup(
+            InlineKeyboardMarkup(query.message.reply_markup.inline_keyboard[2:])  # type: ignore[union-attr]
+        )
+    person = await svc.repo.get_person(chat.id)
+    held = context.user_data.get(HELD_KEY) if context.user_data is not None else None
+    if answer == "unsafe":
+        log.info("safety_answer unsafe=1")
+        context.user_data.pop(HELD_KEY, None)  # type: ignore[union-attr]
+        recording = _recording(held)
+        await send_crisis_reply(context, chat.id, user.id, svc, person, False, unsafe=True)
+        await keep_what_was_written(svc, chat.id, recording)
+        await mark_tender(svc, chat.id)
+    elif answer == "safe":
+        await context.bot.send_message(
+            chat.id, svc.ui("safety.safe_thanks_held" if held else "safety.safe_thanks")
+        )
+        await release_held(context, chat.id)
+    else:
+        await context.bot.send_message(chat.id, svc.ui("safety.skip_reply"))
+        await release_held(context, chat.id)
+    raise ApplicationHandlerStop
+
+
+def _recording(held: object) -> Recording | None:
+    if not isinstance(held, dict) or not isinstance(held.get("recording"), dict):
+        return None
+    raw = held["recording"]
+    try:
+        return Recording(EntryKind(raw["kind"]), str(raw["text"]), raw.get("prompt_id"))
+    except (KeyError, ValueError):
+        return None
+
+
+# --- distress: warmth and /pause first, outside a practice ----------------------------------
+
+
+async def answer_distress(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int
+) -> None:
+    """Outside every flow and open prompt, warmth and /pause; inside one, nothing interrupts."""
+    message = update.effective_message
+    if message is None or update.edited_message is not None:
+        return
+    words = message.text or message.caption or ""
+    if words.startswith("/"):
+        return
+    if any(f.active_state(chat_id, user_id) is not None for f in flows(context.application)):
+        return
+    svc = services(context)
+    if await open_prompt(svc, chat_id) is not None:
+        return  # the answer to today's prompt: kept, and thanked without presuming
+    await message.reply_text(
+        svc.ui("safety.distress_reply"), reply_markup=pause.ground_keyboard(svc.ui)
+    )
+    raise ApplicationHandlerStop
 
 
 async def keep_what_was_written(svc: Services, chat_id: int, recording: Recording | None) -> None:
@@ -173,7 +388,7 @@ async def keep_what_was_written(svc: Services, chat_id: int, recording: Recordin
                 prompt_id=recording.prompt_id,
             )
         )
-    await pause.mark_next_prompt_gentle(svc, chat_id)
+    await mark_tender(svc, chat_id)
 
 
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -206,5 +421,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     words = (filters.TEXT | filters.CAPTION) & filters.ChatType.PRIVATE
     application.add_handler(
         MessageHandler(words, partial(crisis_check, detector=detector)), group=GROUP_CRISIS
+    )
+    application.add_handler(
+        CallbackQueryHandler(safety_answer, pattern=rf"^{CB}:({'|'.join(ANSWERS)})\Z"),
+        group=GROUP_CRISIS,
     )
     application.add_handler(CommandHandler("resume", resume), group=GROUP_RESUME)

@@ -25,7 +25,7 @@ from tests.e2e.pause.support import (
 )
 from tests.harness import set_up, stored
 
-CRISIS = "I can't do this anymore"
+CRISIS = "I want to end my life"
 
 
 async def started(bot: KindlingApplication, flow: str, chat_id: int) -> None:
@@ -52,7 +52,14 @@ async def the_crisis_reply(
     text = reply.text or ""
     assert "you don't have to carry it alone" in text
     assert help_line in text
-    assert reply.button_texts() == ["Ground with me"]
+    assert reply.button_texts() == [
+        "I'm safe right now",
+        "I'm not safe",
+        "I'd rather not say",
+        "Find help lines near you",
+        "Ground with me",
+    ]
+    assert "Are you safe right now?" in text
     for line in words_it_must_never_say(bot):
         assert line not in text
     assert "!" not in text
@@ -68,7 +75,7 @@ async def test_outside_any_flow_nothing_is_kept(
         await ned.send("everyone would be better off without me")
         reply = await the_crisis_reply(ned, bot, "Call or text 988")
     assert "reach out to Ana: 555 0100" in (reply.text or "")
-    assert "crisis_check matched=1" in caplog.text
+    assert "crisis_check level=crisis" in caplog.text
     assert "better off" not in caplog.text  # never the words
 
     assert await entries(bot, 7301) == []
@@ -121,13 +128,13 @@ async def test_in_the_middle_of_win_the_words_are_kept_and_nothing_is_celebrated
     await quinn.expect("What happened?")
     await started(bot, "win", 7304)
 
-    await quinn.send("I CANT DO THIS ANYMORE")
+    await quinn.send("I WANT TO KILL MYSELF")
     await the_crisis_reply(quinn, bot, "Call 116 123")
     assert not in_flow(bot, "win", 7304)
     [entry] = await entries(bot, 7304)
     assert (entry.kind, entry.text, entry.tags) == (
         EntryKind.WIN,
-        "I CANT DO THIS ANYMORE",
+        "I WANT TO KILL MYSELF",
         ["crisis_flagged"],
     )
     assert (await stored(bot, 7304)).gentle_next is True
@@ -242,13 +249,20 @@ async def test_during_breathing_the_timer_stops(
     await press_answered(wes, "Breathe with me")
     box = await wes.expect(bot.services.library.breathing.intro)
     await wes.wait_for(lambda: box.edits >= 1, what="a phase shown")
-    await wes.send("I want to disappear")
+    await wes.send("I want to die")
     reply = await wes.expect("carry it alone")
     await wes.wait_for(lambda: box.button_texts() == [], what="Stop button taken away")
     edits = box.edits
     assert await wes.wait_until_quiet(quiet=0.5) == []
     assert box.edits == edits
-    assert reply.button_texts() == ["Ground with me"]
+    assert reply.button_texts() == [
+        "I'm safe right now",
+        "I'm not safe",
+        "I'd rather not say",
+        "Find help lines near you",
+        "Ground with me",
+    ]
+    assert "Are you safe right now?" in (reply.text or "")
 
 
 async def test_an_edited_message_gets_the_reply_but_records_nothing(

@@ -23,6 +23,7 @@ PLACEHOLDERS = {
     "pause.trusted_with_contact": {"name", "contact"},
     "pause.trusted_name_only": {"name"},
     "resume.resumed": {"when"},
+    "safety.unsafe_lead": {"emergency"},
 }
 
 
