@@ -28,6 +28,7 @@ from telegram.ext import (
 
 from bot.content.ui import UiTexts
 from bot.formatting import escape, locale_for
+from bot.recap.labels import shown_kind
 from bot.services import Services, services
 from handlers.entry_text import drop_draft
 from handlers.flow import end_all_flows
@@ -49,7 +50,12 @@ PATTERN = r"^jr:(page:[0-9]{1,6}|(del|yes):[0-9]{1,18}:[0-9]{1,6}|keep:[0-9]{1,6
 
 def kind_label(entry: Entry, svc: Services) -> str:
     """The kind, and the detail the person picked: "Small win: I listened without fixing"."""
-    label = svc.ui(f"journal.kind_{entry.kind}")
+    kind = shown_kind(entry)
+    label = svc.ui(f"journal.kind_{kind}")
+    if kind is not entry.kind:
+        # Words that read as a crisis are "Hard moment", bare: a win kind picked before them
+        # would name it as something that went well.
+        return label
     detail: str | None = None
     tag = entry.tags[0] if entry.tags else None
     try:

@@ -8,6 +8,7 @@ and the picture's description. The work is split so that each part is testable o
 - ``chart``: pure, facts to a PNG and its caption;
 - ``share``: pure, several weeks of facts to the /share PDF;
 - ``phrases``: the words, from ``bot/content/recap.toml``.
+- ``labels``: what each entry is, as a person reads it (also used by /journal).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ async def compose_weekly_recap(services: Services, person: Person, day_in_week: 
     """
     facts = await load_week_facts(services, person, day_in_week)
     phrases = recap_phrases()
-    text = recap_text(facts, services.library, phrases, services.rng)
+    text = recap_text(facts, services.library, phrases, services.rng, country=person.country)
     if facts.is_quiet:
         return Recap(text)
     return Recap(text, render_week_chart(facts, phrases), chart_caption(facts, phrases))

@@ -56,6 +56,8 @@ TEMPLATES: Mapping[str, frozenset[str]] = MappingProxyType(
         "recap.setbacks": frozenset({"hard_moments"}),
         "recap.setbacks_feeling": frozenset({"feeling"}),
         "recap.reframe_intro": frozenset(),
+        "recap.crisis_heard": frozenset(),
+        "recap.crisis_help": frozenset({"name", "contact", "emergency"}),
         "recap.suggestion_heading": frozenset(),
         "recap.and": frozenset(),
         **{f"win_did.{kind}": frozenset() for kind in REQUIRED_WIN_KINDS},

@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from bot.content.library import SOCIAL_LADDER, Library
+from bot.content.library import SOCIAL_LADDER, HelpResources, Library
 from bot.formatting import escape
+from bot.recap.labels import is_crisis_flagged, shown_kind
 from bot.recap.phrases import RecapPhrases
 from storage.models import (
-    CRISIS_TAG,
     ROUTINE_PARTS,
     Entry,
     EntryKind,
@@ -82,7 +82,7 @@ class KeptWords:
     """Something the person wrote and chose to keep, at their local time."""
 
     at: datetime
-    kind: EntryKind
+    kind: EntryKind  # as the person reads it (labels.shown_kind), not as stored
     text: str
 
 
@@ -106,6 +106,9 @@ class WeekFacts:
     practised_rung: int | None  # highest rung of the social ladder practised, if any
     routine_pattern: RoutinePattern | None
     words: tuple[KeptWords, ...]
+    # Entries whose words read as a crisis (also counted among the hard moments): the recap then
+    # acknowledges them and repeats the person's help line instead of offering a reframe.
+    crisis_moments: int = 0
 
     @property
     def sunday(self) -> date:
@@ -244,6 +247,7 @@ def week_facts(
     feeling_ids = {f.id for f in library.feelings}
     rung: int | None = None
     words: list[KeptWords] = []
+    crisis_moments = 0
 
     for entry in entries:
         local = entry.created_at.astimezone(zone)
@@ -251,23 +255,25 @@ def week_facts(
         if i is None:
             continue
         day = counts[i]
+        # Words that read as a crisis are a hard moment, whatever flow they were typed in: never
+        # a win to count, a connected moment, a rating of connection, or a step up the ladder.
+        flagged = is_crisis_flagged(entry)
+        kind = shown_kind(entry)
+        if flagged:
+            crisis_moments += 1
         win_kind: str | None = None
-        if CRISIS_TAG in entry.tags:
-            # Words that read as a crisis are a hard moment, whatever flow they were typed in:
-            # never a win to count, a connected moment, or a step up the ladder.
-            day["setbacks"] += 1
-        elif entry.kind is EntryKind.WIN:
+        if kind is EntryKind.WIN:
             day["wins"] += 1
             win_kind = win_kind_of(entry, win_ids)
             wins_by_kind[win_kind] += 1
             win_kinds_by_day[i][win_kind] += 1
-        elif entry.kind is EntryKind.SETBACK:
+        elif kind is EntryKind.SETBACK:
             day["setbacks"] += 1
             # /setback keeps the feeling picked as the entry's tag.
             feelings.update(t for t in entry.tags if t in feeling_ids)
         else:
             day["reflections"] += 1
-        if CRISIS_TAG not in entry.tags and entry.kind in (EntryKind.SOCIAL, EntryKind.REFLECTION):
+        if kind in (EntryKind.SOCIAL, EntryKind.REFLECTION):
             said_yes = {
                 t.split(":", 1)[0]
                 for t in entry.tags
@@ -279,13 +285,13 @@ def week_facts(
             elif OUT_OF_SYNC in entry.tags:
                 day["out_of_sync"] += 1
                 answers_out_of_sync.update(said_yes)
-        if entry.rating is not None and 1 <= entry.rating <= 5:
+        if entry.rating is not None and 1 <= entry.rating <= 5 and not flagged:
             ratings[i].append(entry.rating)
-        entry_rung = None if CRISIS_TAG in entry.tags else _ladder_rung(entry, win_kind)
+        entry_rung = None if flagged else _ladder_rung(entry, win_kind)
         if entry_rung is not None:
             rung = entry_rung if rung is None else max(rung, entry_rung)
         if entry.text and entry.text.strip():
-            words.append(KeptWords(local, entry.kind, entry.text.strip()))
+            words.append(KeptWords(local, kind, entry.text.strip()))
 
     checks = {c.local_date: c for c in routines if c.local_date in index}
     days = tuple(
@@ -331,6 +337,7 @@ def week_facts(
         practised_rung=rung,
         routine_pattern=_routine_pattern(days),
         words=tuple(sorted(words, key=lambda w: w.at)),
+        crisis_moments=crisis_moments,
     )
 
 
@@ -359,11 +366,40 @@ def win_label(library: Library, kind: str) -> str:
         return library.win_kind("other").label
 
 
-def recap_text(facts: WeekFacts, library: Library, phrases: RecapPhrases, rng: Random) -> str:
-    """The recap message (Telegram HTML) for a week's facts."""
+def crisis_blocks(phrases: RecapPhrases, help_here: HelpResources) -> list[str]:
+    """For a week that held words that read as a crisis: a quiet acknowledgement, then the
+    person's first help line and emergency number, short enough to read in a hard moment."""
+    line = help_here.lines[0]
+    return [
+        phrases("recap.crisis_heard"),
+        phrases(
+            "recap.crisis_help",
+            name=line.name,
+            contact=line.contact,
+            emergency=help_here.emergency,
+        ),
+    ]
+
+
+def recap_text(
+    facts: WeekFacts,
+    library: Library,
+    phrases: RecapPhrases,
+    rng: Random,
+    *,
+    country: str | None = None,
+) -> str:
+    """The recap message (Telegram HTML) for a week's facts; ``country`` picks the help line
+    repeated after a week that held words that read as a crisis."""
     p = phrases
     title = p("recap.title", first=show_date(facts.monday), last=show_date(facts.sunday))
     blocks: list[str] = [title]
+
+    if facts.crisis_moments and facts.is_quiet:
+        # Not "a quiet week, and that's okay", no reframe (they say "try again"), and no nudge
+        # towards the next win: what they wrote is acknowledged, and help is right there.
+        blocks += crisis_blocks(p, library.help_for(country))
+        return "\n\n".join(blocks)
 
     if facts.is_quiet:
         blocks.append(p("recap.quiet"))
@@ -428,9 +464,16 @@ def recap_text(facts: WeekFacts, library: Library, phrases: RecapPhrases, rng: R
         if feeling:
             label = library.feeling(feeling).label
             lines[-1] += " " + p("recap.setbacks_feeling", feeling=escape(label.lower()))
-        reframe = library.reframe_for(feeling, rng)
-        lines.append(f"\n{p('recap.reframe_intro')}\n{reframe.message}")
+        if not facts.crisis_moments:
+            reframe = library.reframe_for(feeling, rng)
+            lines.append(f"\n{p('recap.reframe_intro')}\n{reframe.message}")
         blocks.append("\n".join(lines))
+
+    if facts.crisis_moments:
+        # The help line closes the recap: no suggestion for next week, whose invitations
+        # ("when you feel ready") ask for a step while it hurts.
+        blocks += crisis_blocks(p, library.help_for(country))
+        return "\n\n".join(blocks)
 
     rung_id = SOCIAL_LADDER[suggested_rung(facts)]
     step = next(s for s in library.social_steps if s.id == rung_id)

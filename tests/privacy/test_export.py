@@ -9,7 +9,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot.app import KindlingApplication
 from sandbox.emulator import BotApiEmulator, SentMessage
-from storage.models import DeliveryKind, DeliveryStatus, EntryKind, NewEntry, RoutineAnswer
+from storage.models import (
+    CRISIS_TAG,
+    DeliveryKind,
+    DeliveryStatus,
+    EntryKind,
+    NewEntry,
+    RoutineAnswer,
+)
 
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
 
@@ -125,6 +132,24 @@ async def test_export_of_thousands_of_entries(
     assert [e["text"] for e in data["entries"]] == [f"moment {n}" for n in range(total)]
     assert len({e["id"] for e in data["entries"]}) == total
     assert len(rows) == total + 1 and rows[-1][4] == f"moment {total - 1}"
+
+
+async def test_export_keeps_the_raw_kind_and_the_crisis_tag(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    """/journal and the recap call it a hard moment; the export keeps what was stored: the flow
+    it was typed in and the tag that says why it reads differently."""
+    await berlin_person(bot, 3007)
+    await bot.services.repo.add_entry(
+        NewEntry(3007, EntryKind.WIN, AT, text="I can't go on", tags=[CRISIS_TAG])
+    )
+    bo = emulator.person(3007, "Bo")
+    await bo.send("/export")
+    await bo.expect("everything you've kept")
+    data, rows, _ = await receive_export([await bo.next_message(), await bo.next_message()])
+    [kept] = data["entries"]
+    assert (kept["kind"], kept["tags"], kept["text"]) == ("win", [CRISIS_TAG], "I can't go on")
+    assert (rows[1][1], rows[1][5]) == ("win", CRISIS_TAG)
 
 
 async def test_export_with_nothing_stored_says_so_and_sends_no_file(

@@ -8,7 +8,7 @@ from bot.app import KindlingApplication
 from handlers.entry_text import MAX_ENTRY_CHARS
 from handlers.journal import PREVIEW_CHARS
 from sandbox.emulator import BotApiEmulator, EmulatedPerson, SentMessage
-from storage.models import EntryKind, NewEntry
+from storage.models import CRISIS_TAG, EntryKind, NewEntry
 from storage.repository import Repository
 from tests.e2e.practice.support import EXPIRED, entries, forge, press_and_check_answered
 
@@ -144,6 +144,41 @@ async def test_delete_after_a_question_and_only_once(
     assert "isn't here" in str(answer["text"])
     assert len(await entries(repo, 5003)) == 11
     assert await ivy.wait_until_quiet() == []
+
+
+async def test_words_that_read_as_a_crisis_are_a_hard_moment_never_a_win(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    """The crisis check keeps them with the kind of the flow they were typed in (here /win)."""
+    repo = bot.services.repo
+    await person_in_berlin(repo, 5007)
+    await keep(
+        repo, 5007, EntryKind.WIN, "a real small win", NEWEST - timedelta(days=1), ["paused"]
+    )
+    await keep(repo, 5007, EntryKind.WIN, "I can't go on like this", NEWEST, [CRISIS_TAG])
+    await keep(
+        repo,
+        5007,
+        EntryKind.WIN,
+        "typed after a pick",
+        NEWEST - timedelta(minutes=10),
+        ["listened", CRISIS_TAG],
+    )
+    lou = emulator.person(5007, "Lou")
+    await lou.send("/journal")
+    page = await lou.expect("Your journal")
+    assert "1. Nov 25, 2026 · Hard moment\nI can't go on like this" in page.text
+    assert "2. Nov 25, 2026 · Hard moment\ntyped after a pick" in page.text
+    assert "3. Nov 24, 2026 · Small win: I paused before reacting" in page.text
+    assert page.text.count("Small win") == 1
+
+    await press_and_check_answered(lou, "Delete 1", page)
+    await wait_for_text(lou, page, "Delete this entry?")
+    assert "Nov 25, 2026 · Hard moment\nI can't go on like this" in page.text
+    assert "Small win" not in page.text
+    await press_and_check_answered(lou, "Keep it", page)
+    await wait_for_text(lou, page, "1 to 3 of 3")
+    assert await lou.wait_until_quiet() == []
 
 
 async def test_entries_are_visible_to_their_author_only(
