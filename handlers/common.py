@@ -22,6 +22,7 @@ from telegram.ext import (
 )
 
 from bot.services import services
+from handlers.tender import is_tender
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +113,14 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def stray_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A message outside any flow: a gentle pointer, never silence."""
+    """A message outside any flow: a gentle pointer, never silence. In the day after a crisis
+    or a check (``handlers.tender``) it leads with /pause and says nothing of moments that
+    went well."""
+    svc = services(context)
+    chat = update.effective_chat
+    tender = chat is not None and await is_tender(svc, chat.id)
     await update.effective_message.reply_text(  # type: ignore[union-attr]
-        services(context).ui("common.stray_message")
+        svc.ui("common.stray_message_tender" if tender else "common.stray_message")
     )
 
 

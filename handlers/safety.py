@@ -62,7 +62,7 @@ from handlers.entry_text import DRAFT_KEY, clip_entry_text, text_after_command
 from handlers.flow import end_all_flows, flows
 from handlers.prompt_reply import open_prompt
 from handlers.settings import show_when
-from handlers.tender import mark_tender
+from handlers.tender import is_tender, mark_tender
 from scheduler.plan import schedule_fields
 from storage.models import CRISIS_TAG, EntryKind, NewEntry, Person
 
@@ -364,8 +364,10 @@ async def answer_distress(
     if any(f.active_state(chat_id, user_id) is not None for f in flows(context.application)):
         return
     svc = services(context)
-    if await open_prompt(svc, chat_id) is not None:
-        return  # the answer to today's prompt: kept, and thanked without presuming
+    # The answer to today's prompt is kept and thanked without presuming; but in the day after
+    # a crisis or a check, warmth comes first ("I can't call anyone, no one would understand").
+    if not await is_tender(svc, chat_id) and await open_prompt(svc, chat_id) is not None:
+        return
     await message.reply_text(
         svc.ui("safety.distress_reply"), reply_markup=pause.ground_keyboard(svc.ui)
     )

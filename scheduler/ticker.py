@@ -289,6 +289,9 @@ class _Run:
             if reason is not None:
                 return await self._skip(due, row.local_date, reason)
             prompt = self._prompt_or_new(row.prompt_id)
+            if person.is_tender(self.now) and not prompt.gentle:
+                # A crisis or a check since "Later" was tapped: a gentle prompt instead.
+                prompt = self.services.library.pick_prompt(self.services.rng, gentle=True)
             if not await self._claim(due, row.local_date, prompt.id):
                 return self._outcome(due, TAKEN)
             text = self.services.ui("scheduler.prompt_again", prompt=prompt.text)

@@ -13,7 +13,7 @@ and the picture's description. The work is split so that each part is testable o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -64,6 +64,10 @@ async def compose_weekly_recap(services: Services, person: Person, day_in_week: 
     tally of what did not happen.
     """
     facts = await load_week_facts(services, person, day_in_week)
+    if person.is_tender(services.clock.now()) and not facts.crisis_moments:
+        # In the day after a crisis or a check (nothing may have been kept from it): the same
+        # quiet acknowledgement and help line as a week that held one, no reframe, no next step.
+        facts = replace(facts, crisis_moments=1)
     phrases = recap_phrases()
     text = recap_text(facts, services.library, phrases, services.rng, country=person.country)
     if facts.is_quiet:

@@ -62,7 +62,9 @@ SIGNALS = frozenset(
 HARD_SIGNALS = frozenset(
     {"intent", "plan", "means", "act", "preparation", "timeframe", "self_harm"}
 )
-CONTEXT_EFFECTS = frozenset({"frame", "past", "recovered", "present", "negation", "hyperbole"})
+CONTEXT_EFFECTS = frozenset(
+    {"frame", "fiction", "reported", "past", "recovered", "present", "negation", "hyperbole"}
+)
 
 # How far back (in words) the subject of a matched phrase is looked for.
 SUBJECT_LOOKBACK = 8
@@ -70,6 +72,7 @@ SUBJECT_LOOKBACK = 8
 WHOLE_MESSAGE_WORDS = 40
 _FIRST_PERSON = frozenset({"i", "we"})
 _SELF_WORDS = frozenset({"me", "my", "myself", "mine", "us", "our", "ourselves"})
+_POSSESSIVES = frozenset({"my", "his", "her", "their", "our", "your", "the", "a"})
 _MASK = "xx"
 
 
@@ -216,7 +219,13 @@ class CrisisDetector:
             windows.append(window)
             previous = window.effects
         # Two neighbouring sentences together: "I want to... die", "I have the pills. Tonight."
-        windows += [self._window(a + b[1:], together=True) for a, b in itertools.pairwise(pieces)]
+        # Each keeps what its sentences carried ("last month ..., I had thoughts ...").
+        for first, second in itertools.pairwise(windows[1:]):
+            pair = self._window(first.text + second.text[1:], together=True)
+            effects = pair.effects | first.effects | second.effects
+            if "present" in second.effects:
+                effects -= {"past"}
+            windows.append(replace(pair, effects=effects))
         return windows
 
     def _window(self, prepared: str, *, phrases: bool = True, together: bool = True) -> _Window:
@@ -255,6 +264,8 @@ class CrisisDetector:
             if "hyperbole" in effects:
                 return min(level, Level.CHECK)
             return level
+        if "reported" in effects:
+            return Level.NONE  # "someone in my discord said they were gonna kms"
         about_self = _about_self(
             window.text, span, window.other_subjects, hard=rule.signal in HARD_SIGNALS
         )
@@ -262,6 +273,11 @@ class CrisisDetector:
             return Level.NONE
         if past:
             return Level.NONE if recovered or rule.signal == "topic" else min(level, Level.CHECK)
+        if "fiction" in effects:
+            # "in minecraft i jumped off a cliff": a question at most, and nothing for a joke.
+            if rule.signal not in HARD_SIGNALS or "hyperbole" in effects:
+                return Level.NONE
+            return min(level, Level.CHECK)
         if rule.signal in HARD_SIGNALS:
             return level
         if any(a <= span[0] < b or span[0] <= a < span[1] for a, b in window.negations):
@@ -287,8 +303,10 @@ def _match(rule: Rule, window: _Window) -> tuple[int, int] | None:
         for group in rule.together:
             spans = [regex.search(window.text) for regex in group]
             if all(spans):
-                first = min((s for s in spans if s is not None), key=lambda s: s.start())
-                return first.span()
+                # The last of the parts says whose it is: "a shotgun in his room, and I know
+                # where the key is".
+                last = max((s for s in spans if s is not None), key=lambda s: s.start())
+                return last.span()
     return None
 
 
@@ -307,12 +325,15 @@ def _about_self(
     if hard and _FIRST_PERSON & set(text[: span[0]].split()):
         return True
     before = text[: span[0]].split()[-SUBJECT_LOOKBACK:]
-    for word in reversed(before):
+    for index in range(len(before) - 1, -1, -1):
+        word = before[index]
         if word in _FIRST_PERSON:
             return True
-        if word in other_subjects:
+        # For what someone is doing, "my friend's doorstep" names a place, not who acts.
+        possessed = index > 0 and before[index - 1] in _POSSESSIVES
+        if word in other_subjects and not (hard and possessed):
             return False
-    words = set(text.split())
+    words = set(text[: span[0]].split()) | set(text[span[1] :].split())
     return bool(words & _FIRST_PERSON) or not (words & other_subjects)
 
 
