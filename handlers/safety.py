@@ -56,6 +56,7 @@ from telegram.ext import (
 
 from bot.formatting import locale_for
 from bot.safety import Assessment, CrisisDetector, Level, load_crisis_detector
+from bot.safety.crisis import SHORT_REPLY_WORDS
 from bot.services import Services, services
 from handlers import pause
 from handlers.entry_text import DRAFT_KEY, clip_entry_text, text_after_command
@@ -154,6 +155,13 @@ async def crisis_check(
     if not words:
         return
     assessment = detector.assess(words)
+    if (
+        assessment.level is not Level.CRISIS
+        and len(words.split()) <= SHORT_REPLY_WORDS
+        and await is_tender(services(context), chat.id)
+    ):
+        # Earlier today they got the crisis answer or the question: "tonight" is an answer.
+        assessment = detector.assess(words, after_alarm=True)
     if assessment.level is not Level.NONE:
         log.info("crisis_check level=%s", assessment.level.name.lower())
     if assessment.level is Level.CRISIS:

@@ -63,15 +63,45 @@ HARD_SIGNALS = frozenset(
     {"intent", "plan", "means", "act", "preparation", "timeframe", "self_harm"}
 )
 CONTEXT_EFFECTS = frozenset(
-    {"frame", "fiction", "reported", "past", "recovered", "present", "negation", "hyperbole"}
+    {
+        "frame",
+        "fiction",
+        "reported",
+        "past",
+        "past_tense",
+        "recovered",
+        "present",
+        "negation",
+        "hyperbole",
+    }
 )
 
 # How far back (in words) the subject of a matched phrase is looked for.
 SUBJECT_LOOKBACK = 8
+# A reply up to this many words, after an alarm, is also read by the ``after_alarm`` rules.
+SHORT_REPLY_WORDS = 10
 # A message up to this many words is also read as one window for rules with ``together``.
 WHOLE_MESSAGE_WORDS = 40
 _FIRST_PERSON = frozenset({"i", "we"})
 _SELF_WORDS = frozenset({"me", "my", "myself", "mine", "us", "our", "ourselves"})
+_COORDINATING = frozenset({"and", "then", "but", "so", "because", "or"})
+_CLAUSE_BREAKS = _COORDINATING | frozenset(
+    {"once", "when", "after", "until", "till", "before", "while", "if", "who", "where", "which"}
+)
+_PRONOUNS = frozenset({"he", "she", "they", "someone", "somebody", "people", "everyone"})
+_MODIFIERS = frozenset(
+    {"best", "old", "little", "big", "older", "younger", "main", "poor", "random", "new", "ex"}
+)
+
+
+def _names_someone(word: str) -> bool:
+    """A word that can stand before a person's name: "my", "the", "best", "mate's"."""
+    return word in _POSSESSIVES or word in _MODIFIERS or word.endswith("s")
+
+
+_PREPOSITIONS = frozenset(
+    {"on", "in", "at", "to", "from", "with", "for", "of", "by", "into", "onto", "under", "near"}
+)
 _POSSESSIVES = frozenset({"my", "his", "her", "their", "our", "your", "the", "a"})
 _MASK = "xx"
 
@@ -105,6 +135,10 @@ class Rule:
     about_others: bool
     any_of: tuple[re.Pattern[str], ...]
     together: tuple[tuple[re.Pattern[str], ...], ...]
+    # Whoever is named, the risk is the writer's: "my dad keeps a gun in his nightstand".
+    any_subject: bool = False
+    # Only for a short reply after the crisis answer or the question ("tonight").
+    after_alarm: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,17 +197,25 @@ class CrisisDetector:
             )
         return prepared
 
-    def assess(self, text: str) -> Assessment:
-        """The highest level any signal in ``text`` keeps once its context is weighed."""
+    def assess(self, text: str, *, after_alarm: bool = False) -> Assessment:
+        """The highest level any signal in ``text`` keeps once its context is weighed.
+
+        ``after_alarm``: the person was answered with the crisis answer or the question
+        earlier today, so a short reply like "tonight" or "in like an hour" is read as the
+        answer it probably is (the rules marked ``after_alarm``).
+        """
         if not text or not text.strip():
             return NOTHING
         whole = self.prepare(text)
         message_effects = self._effects(whole)
+        short_reply = after_alarm and len(whole.split()) <= SHORT_REPLY_WORDS
         best: list[tuple[Level, Rule]] = []
         for window in self._windows(text, whole):
-            if not self._any.search(window.text):
+            if not self._any.search(window.text) and not short_reply:
                 continue
             for rule in self._rules:
+                if rule.after_alarm and not short_reply:
+                    continue
                 level = self._level_of(rule, window, message_effects)
                 if level is not Level.NONE:
                     best.append((level, rule))
@@ -218,6 +260,11 @@ class CrisisDetector:
                 window = replace(window, effects=window.effects | {"past"})
             windows.append(window)
             previous = window.effects
+        # "I wrote a goodbye note once, years ago.": the past can come just after, too.
+        for index in range(len(windows) - 2, 0, -1):
+            here, after = windows[index], windows[index + 1]
+            if "past" in after.effects and not {"present", "past"} & here.effects:
+                windows[index] = replace(here, effects=here.effects | {"past"})
         # Two neighbouring sentences together: "I want to... die", "I have the pills. Tonight."
         # Each keeps what its sentences carried ("last month ..., I had thoughts ...").
         for first, second in itertools.pairwise(windows[1:]):
@@ -253,11 +300,14 @@ class CrisisDetector:
             return Level.NONE
         level = rule.level
         effects = window.effects
-        past = "past" in effects and "present" not in effects
+        # "I was suicidal after my divorce ... I'm doing well": told in the past tense, and over.
+        past = "past" in effects or ("past_tense" in effects and "recovered" in message_effects)
+        past = past and "present" not in effects
         recovered = "recovered" in message_effects
         if rule.about_others:
-            # Danger from someone else: only a past that is over, or a story, lowers it.
-            if "frame" in effects and "present" not in effects:
+            # Danger from someone else: only a past that is over, or a story, lowers it (not
+            # work: "a patient hit me" is still danger).
+            if "fiction" in effects and "present" not in effects:
                 return Level.NONE
             if past:
                 return Level.NONE if recovered else min(level, Level.CHECK)
@@ -266,13 +316,16 @@ class CrisisDetector:
             return level
         if "reported" in effects:
             return Level.NONE  # "someone in my discord said they were gonna kms"
-        about_self = _about_self(
+        about_self = rule.any_subject or _about_self(
             window.text, span, window.other_subjects, hard=rule.signal in HARD_SIGNALS
         )
         if not about_self:
             return Level.NONE
         if past:
             return Level.NONE if recovered or rule.signal == "topic" else min(level, Level.CHECK)
+        if "hyperbole" in effects and rule.signal in HARD_SIGNALS:
+            # "if I lose one more match I'm jumping off a cliff": a question, not an alarm.
+            level = min(level, Level.CHECK)
         if "fiction" in effects:
             # "in minecraft i jumped off a cliff": a question at most, and nothing for a joke.
             if rule.signal not in HARD_SIGNALS or "hyperbole" in effects:
@@ -317,22 +370,40 @@ def _about_self(
 
     A match holding "i", "me", "my" or "myself" is about the writer; otherwise the nearest subject
     before it decides; with neither, a message with no one else in it is (people leave out "I":
-    "took the whole bottle"). What a person is doing or about to do (``hard``) is theirs once
-    they have said "I" earlier in the sentence: "I'll wait until my husband leaves, then do it".
+    "took the whole bottle").
+
+    What a person is doing or about to do (``hard``) is read more narrowly, within its clause:
+    only "he", "she", "they" or a named person starting the clause ("my grandma took too many")
+    make it someone else's. A person named as an object or in another clause does not ("I've
+    sent my brother the passwords", "once the kids are in bed, that's it"), and with no subject
+    at all it is the writer's ("gonna cut as soon as my mom goes to sleep").
     """
-    if (_SELF_WORDS | _FIRST_PERSON) & set(text[span[0] : span[1]].split()):
+    matched = text[span[0] : span[1]].split()
+    if (_SELF_WORDS | _FIRST_PERSON) & set(matched):
         return True
-    if hard and _FIRST_PERSON & set(text[: span[0]].split()):
-        return True
+    if hard and matched and matched[0] in _COORDINATING:
+        return True  # "... until my husband leaves, and then do it": the writer's own "and then"
     before = text[: span[0]].split()[-SUBJECT_LOOKBACK:]
     for index in range(len(before) - 1, -1, -1):
         word = before[index]
         if word in _FIRST_PERSON:
             return True
-        # For what someone is doing, "my friend's doorstep" names a place, not who acts.
-        possessed = index > 0 and before[index - 1] in _POSSESSIVES
-        if word in other_subjects and not (hard and possessed):
+        if word == "who" and index > 0 and before[index - 1] in other_subjects:
+            return False  # "a guy who survived jumping off a bridge"
+        if hard and word in _CLAUSE_BREAKS:
+            break
+        if word not in other_subjects:
+            continue
+        if not hard or word in _PRONOUNS:
             return False
+        start = index
+        while start > 0 and before[start - 1] not in _COORDINATING:
+            start -= 1
+        # "my best mate's brother jumped": nothing but who they are before the name.
+        if all(_names_someone(w) for w in before[start:index]):
+            return False
+    if hard:
+        return True
     words = set(text[: span[0]].split()) | set(text[span[1] :].split())
     return bool(words & _FIRST_PERSON) or not (words & other_subjects)
 
@@ -374,15 +445,19 @@ def _compile(compiler: Compiler, phrase: str, where: str) -> re.Pattern[str]:
 
 def _read_rule(compiler: Compiler, entry: dict[str, Any], rule_id: str) -> Rule:
     where = f"signal {rule_id!r}"
-    _fields(entry, {"id", "signal", "level", "about", "match", "together", "examples"}, where)
+    allowed = {"id", "signal", "level", "about", "after_alarm", "match", "together", "examples"}
+    _fields(entry, allowed, where)
+    after_alarm = entry.get("after_alarm", False)
+    if not isinstance(after_alarm, bool):
+        raise CrisisPhrasesError(f"{where}: after_alarm needs to be true or false")
     signal, level = entry.get("signal"), entry.get("level")
     if signal not in SIGNALS:
         raise CrisisPhrasesError(f"{where}: signal needs to be one of {', '.join(sorted(SIGNALS))}")
     if level not in LEVELS:
         raise CrisisPhrasesError(f"{where}: level needs to be one of {', '.join(LEVELS)}")
     about = entry.get("about", "self")
-    if about not in ("self", "others"):
-        raise CrisisPhrasesError(f"{where}: about needs to be self or others")
+    if about not in ("self", "others", "any"):
+        raise CrisisPhrasesError(f"{where}: about needs to be self, others or any")
     if "match" not in entry and "together" not in entry:
         raise CrisisPhrasesError(f"{where}: needs match, together, or both")
     any_of = tuple(
@@ -397,10 +472,21 @@ def _read_rule(compiler: Compiler, entry: dict[str, Any], rule_id: str) -> Rule:
         tuple(_compile(compiler, p, where) for p in _strings(group, f"{where} together"))
         for group in groups
     )
-    return Rule(rule_id, signal, LEVELS[level], about == "others", any_of, together)
+    return Rule(
+        rule_id,
+        signal,
+        LEVELS[level],
+        about == "others",
+        any_of,
+        together,
+        about == "any",
+        after_alarm,
+    )
 
 
-def _read(doc: dict[str, Any], name: str) -> tuple[CrisisDetector, list[tuple[str, str, str]]]:
+def _read(
+    doc: dict[str, Any], name: str
+) -> tuple[CrisisDetector, list[tuple[str, str, str, bool]]]:
     unknown = set(doc) - {"words", "never_correct", "other_subjects", "signal", "context", "idiom"}
     if unknown:
         raise CrisisPhrasesError(f"{name}: unknown sections {', '.join(sorted(unknown))}")
@@ -408,12 +494,12 @@ def _read(doc: dict[str, Any], name: str) -> tuple[CrisisDetector, list[tuple[st
     compiler = Compiler(macros)
     seen: set[str] = set()
     rules: list[Rule] = []
-    examples: list[tuple[str, str, str]] = []  # (where, wanted, example)
+    examples: list[tuple[str, str, str, bool]] = []  # (where, wanted, example, after_alarm)
     for index, entry in enumerate(doc.get("signal", []), start=1):
         rule_id = _id(entry, f"signal #{index}", seen)
         rules.append(_read_rule(compiler, entry, rule_id))
         for example in _strings(entry.get("examples"), f"signal {rule_id!r} examples"):
-            examples.append((f"signal {rule_id!r}", entry["level"], example))
+            examples.append((f"signal {rule_id!r}", entry["level"], example, rules[-1].after_alarm))
     if not rules:
         raise CrisisPhrasesError(f"{name}: there are no [[signal]] entries")
     contexts: list[ContextRule] = []
@@ -434,7 +520,7 @@ def _read(doc: dict[str, Any], name: str) -> tuple[CrisisDetector, list[tuple[st
         where = f"idiom {idiom_id!r}"
         _fields(entry, {"id", "match", "examples"}, where)
         idioms.extend(_compile(compiler, p, where) for p in _strings(entry.get("match"), where))
-        examples.extend((where, "none", e) for e in _strings(entry.get("examples"), where))
+        examples.extend((where, "none", e, False) for e in _strings(entry.get("examples"), where))
     for macro in macros:
         compiler.macro(macro, f"[words] {macro}")  # unused macros are still checked
     never = doc.get("never_correct", {"words": ["-"]})
@@ -461,8 +547,8 @@ def load_crisis_detector(path: Path = PHRASES_FILE) -> CrisisDetector:
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CrisisPhrasesError(f"{path.name}: {exc}") from None
     detector, examples = _read(doc, path.name)
-    for where, wanted, example in examples:
-        got = detector.assess(example).level
+    for where, wanted, example, after_alarm in examples:
+        got = detector.assess(example, after_alarm=after_alarm).level
         if wanted == "none" and got >= Level.CHECK:
             raise CrisisPhrasesError(
                 f"{where}: its example {example!r} is read as {got.name.lower()}"

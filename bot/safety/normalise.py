@@ -94,6 +94,13 @@ _TOKEN_EXPANSIONS = {
     "ded": "dead",
     "tonite": "tonight",
     "ily": "i love you",
+    "thru": "through",
+    "fr": "for real",
+    "frfr": "for real",
+    "bday": "birthday",
+    "b day": "birthday",
+    "oded": "overdosed",
+    "odd": "odd",
     "hes": "he is",
     "shes": "she is",
     "ilysm": "i love you so much",
@@ -128,7 +135,6 @@ _TOKEN_EXPANSIONS = {
     "sh": "self harm",
     "od": "overdose",
     "oding": "overdosing",
-    "odd": "odd",
     "sui": "suicide",
     "unalive": "unalive",
     "n": "and",
@@ -200,6 +206,7 @@ def normalise(text: str) -> list[str]:
     text = _WORD_WITH_S.sub(
         lambda m: f"{m.group(1)} is" if m.group(1) in _IS_CONTRACTIONS else m.group(1), text
     )
+    text = re.sub(r"\bod'?e?d\b", "overdosed", text)  # "od'd", "oded", "od'ed"
     text = text.replace("'", "")
     text = _LEET_WORD.sub(_unleet, text)
     words: list[str] = []

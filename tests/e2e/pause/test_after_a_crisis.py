@@ -101,3 +101,27 @@ async def test_the_week_that_day_has_the_help_line_and_no_reframe(
     text = recap.text or ""
     assert not any(part in text for r in bot.services.library.reframes for part in r.parts)
     assert "quiet week" not in text.lower()
+
+
+async def test_a_bare_time_after_the_question_is_heard_as_the_answer(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    await set_up(bot, 7605, country="GB")
+    mo = emulator.person(7605, "Mo")
+    await mo.send("I feel like such a burden")
+    await mo.expect("Are you safe right now?")
+    assert await mo.wait_until_quiet() == []
+    await mo.send("tonight")
+    reply = await mo.expect("carry it alone")
+    assert "116 123" in (reply.text or "")
+
+
+async def test_a_bare_time_on_an_ordinary_day_is_just_a_message(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    await set_up(bot, 7606)
+    ned = emulator.person(7606, "Ned")
+    await ned.send("tonight")
+    reply = await ned.expect()
+    assert "Are you safe" not in (reply.text or "")
+    assert "carry it alone" not in (reply.text or "")
