@@ -121,7 +121,7 @@ async def test_a_bare_time_on_an_ordinary_day_is_just_a_message(
 ) -> None:
     await set_up(bot, 7606)
     ned = emulator.person(7606, "Ned")
-    await ned.send("tonight")
+    await ned.send("see you at dinner")
     reply = await ned.expect()
     assert "Are you safe" not in (reply.text or "")
     assert "carry it alone" not in (reply.text or "")
