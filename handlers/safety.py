@@ -154,14 +154,16 @@ async def crisis_check(
     words = message.text or message.caption
     if not words:
         return
-    assessment = detector.assess(words)
+    # A command's own name is not the person's words ("/week of the 3rd" is about a week).
+    said = text_after_command(words) if words.startswith("/") else words
+    assessment = detector.assess(said)
     if (
         assessment.level is not Level.CRISIS
-        and len(words.split()) <= SHORT_REPLY_WORDS
+        and len(said.split()) <= SHORT_REPLY_WORDS
         and await is_tender(services(context), chat.id)
     ):
         # Earlier today they got the crisis answer or the question: "tonight" is an answer.
-        assessment = detector.assess(words, after_alarm=True)
+        assessment = detector.assess(said, after_alarm=True)
     if assessment.level is not Level.NONE:
         log.info("crisis_check level=%s", assessment.level.name.lower())
     if assessment.level is Level.CRISIS:

@@ -21,7 +21,7 @@ RECALL_TARGET = 0.98
 HELP_LINES_CEILING = 0.05
 QUESTION_CEILING = 0.15
 # Held-out: the figures reported in docs/safety.md, less a margin for small wording changes.
-HELD_OUT_RECALL_FLOOR = 0.40
+HELD_OUT_RECALL_FLOOR = 0.80
 HELD_OUT_HELP_LINES_CEILING = 0.10
 
 
