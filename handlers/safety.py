@@ -185,17 +185,10 @@ async def answer_crisis(
     The reply comes first and does not depend on the database: if storage fails, the person
     still gets the help lines (the default ones, when their country cannot be read).
     """
-    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-    assert message is not None and chat is not None and user is not None
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
     svc = services(context)
-    recording: Recording | None = None
-    person: Person | None = None
-    try:
-        if update.edited_message is None:  # an edit of an old message records nothing
-            recording = await entry_being_recorded(svc, context, chat.id, user.id, words.strip())
-        person = await svc.repo.get_person(chat.id)
-    except Exception as error:
-        log.error("crisis_check storage failed type=%s", type(error).__name__)
+    person, recording = await person_and_recording(svc, context, update, words)
     context.user_data.pop(HELD_KEY, None)  # type: ignore[union-attr]
     await send_crisis_reply(context, chat.id, user.id, svc, person, assessment.about_others)
     try:
@@ -225,6 +218,24 @@ async def send_crisis_reply(
         reply_markup=safety_keyboard(svc, person, ask=not unsafe),
         disable_web_page_preview=True,
     )
+
+
+async def person_and_recording(
+    svc: Services, context: ContextTypes.DEFAULT_TYPE, update: Update, words: str
+) -> tuple[Person | None, Recording | None]:
+    """Who is writing and what they were recording, read before any flow ends; a storage
+    failure leaves either unknown rather than stopping the answer."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    person: Person | None = None
+    recording: Recording | None = None
+    try:
+        if update.edited_message is None:  # an edit of an old message records nothing
+            recording = await entry_being_recorded(svc, context, chat.id, user.id, words.strip())
+        person = await svc.repo.get_person(chat.id)
+    except Exception as error:
+        log.error("crisis_check storage failed type=%s", type(error).__name__)
+    return person, recording
 
 
 def crisis_reply(
@@ -276,16 +287,10 @@ class Held:
 
 async def ask_if_safe(update: Update, context: ContextTypes.DEFAULT_TYPE, words: str) -> None:
     """Hold the message, ask once, directly and gently; nothing ended, nothing stored."""
-    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-    assert message is not None and chat is not None and user is not None
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None and chat is not None
     svc = services(context)
-    person: Person | None = None
-    recording: Recording | None = None
-    try:
-        person = await svc.repo.get_person(chat.id)
-        recording = await entry_being_recorded(svc, context, chat.id, user.id, words.strip())
-    except Exception as error:
-        log.error("crisis_check storage failed type=%s", type(error).__name__)
+    person, recording = await person_and_recording(svc, context, update, words)
     if HELD_KEY in context.user_data:  # type: ignore[operator]
         await release_held(context, chat.id)  # an earlier question left unanswered
     context.user_data[HELD_KEY] = asdict(  # type: ignore[index]

@@ -405,7 +405,12 @@ def _about_self(
         word = before[index]
         if word in _FIRST_PERSON:
             return True
-        if index == len(before) - 1 and word in other_subjects and hard:
+        if (
+            index == len(before) - 1
+            and word in other_subjects
+            and hard
+            and matched[0].endswith("ing")
+        ):
             return False  # "the hero jumping off a cliff", "a guy jumping"
         if word == "who" and index > 0 and before[index - 1] in other_subjects:
             return False  # "a guy who survived jumping off a bridge"

@@ -151,6 +151,9 @@ _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 )
 _LEET_WORD = re.compile(r"(?=[\w@$]*[a-z])(?=[\w@$]*[0-9@$])[\w@$]+")
+# Laughing faces are read as "lol" (the hyperbole context) before emoji are dropped; a smile or
+# an upside-down face is not, since people in pain use them too.
+_LAUGHING = re.compile("[\U0001f602\U0001f923\U0001f606\U0001f639\U0001f480]")
 _NOT_WORD = re.compile(r"[^\w]+|_+")
 SENTENCE_END = re.compile(r"[.,!?;:\n\u2026]+")
 REPEATS = re.compile(r"(\w)\1{2,}")
@@ -197,6 +200,7 @@ def _unleet(match: re.Match[str]) -> str:
 def normalise(text: str) -> list[str]:
     """The words of ``text`` in the plain form the patterns are written in (step 1 above)."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    text = _LAUGHING.sub(" lol ", text)
     for contraction, expansion in _WORD_CONTRACTIONS.items():
         if contraction in text:
             text = re.sub(rf"\b{re.escape(contraction)}\b", expansion, text)
