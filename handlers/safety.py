@@ -159,7 +159,8 @@ async def crisis_check(
     assessment = detector.assess(said)
     if (
         assessment.level is not Level.CRISIS
-        and len(said.split()) <= SHORT_REPLY_WORDS
+        and not words.startswith("/")  # commands need no database read here
+        and 0 < len(said.split()) <= SHORT_REPLY_WORDS
         and await is_tender(services(context), chat.id)
     ):
         # Earlier today they got the crisis answer or the question: "tonight" is an answer.
