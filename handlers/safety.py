@@ -56,7 +56,6 @@ from telegram.ext import (
 
 from bot.formatting import locale_for
 from bot.safety import Assessment, CrisisDetector, Level, load_crisis_detector
-from bot.safety.crisis import SHORT_REPLY_WORDS
 from bot.services import Services, services
 from handlers import pause
 from handlers.entry_text import DRAFT_KEY, clip_entry_text, text_after_command
@@ -157,14 +156,12 @@ async def crisis_check(
     # A command's own name is not the person's words ("/week of the 3rd" is about a week).
     said = text_after_command(words) if words.startswith("/") else words
     assessment = detector.assess(said)
-    if (
-        assessment.level is not Level.CRISIS
-        and not words.startswith("/")  # commands need no database read here
-        and 0 < len(said.split()) <= SHORT_REPLY_WORDS
-        and await is_tender(services(context), chat.id)
-    ):
+    if assessment.level is not Level.CRISIS and not words.startswith("/"):
         # Earlier today they got the crisis answer or the question: "tonight" is an answer.
-        assessment = detector.assess(said, after_alarm=True)
+        # Read without the database first, so only a reply that would change reads it.
+        as_answer = detector.assess(said, after_alarm=True)
+        if as_answer.level > assessment.level and await is_tender(services(context), chat.id):
+            assessment = as_answer
     if assessment.level is not Level.NONE:
         log.info("crisis_check level=%s", assessment.level.name.lower())
     if assessment.level is Level.CRISIS:
@@ -341,8 +338,7 @@ async def safety_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         context.user_data.pop(HELD_KEY, None)  # type: ignore[union-attr]
         recording = _recording(held)
         await send_crisis_reply(context, chat.id, user.id, svc, person, False, unsafe=True)
-        await keep_what_was_written(svc, chat.id, recording)
-        await mark_tender(svc, chat.id)
+        await keep_what_was_written(svc, chat.id, recording)  # which marks them tender too
     elif answer == "safe":
         await context.bot.send_message(
             chat.id, svc.ui("safety.safe_thanks_held" if held else "safety.safe_thanks")

@@ -159,7 +159,6 @@ class _Window:
     text: str
     effects: frozenset[str]
     negations: tuple[tuple[int, int], ...]
-    other_subjects: frozenset[str]
     # A long message as a whole is only read for "together" rules when it is short; phrases
     # are read in its sentences, so that one sentence's past does not lower another's present.
     phrases: bool = True
@@ -219,7 +218,7 @@ class CrisisDetector:
         message_effects = self._effects(whole)
         short_reply = after_alarm and len(whole.split()) <= SHORT_REPLY_WORDS
         best: list[tuple[Level, Rule]] = []
-        for window in self._windows(text, whole):
+        for window in self._windows(text, whole, message_effects):
             if not self._any.search(window.text) and not short_reply:
                 continue
             for rule in self._rules:
@@ -262,16 +261,16 @@ class CrisisDetector:
 
     # --- weighing -------------------------------------------------------------------------
 
-    def _windows(self, text: str, whole: str) -> list[_Window]:
+    def _windows(self, text: str, whole: str, message_effects: frozenset[str]) -> list[_Window]:
         sentences = [s for s in SENTENCE_END.split(text) if s.strip()]
         if len(sentences) <= 1:
-            return [self._window(whole, together=True)]
+            return [self._window(whole, effects=message_effects)]
         pieces = [self.prepare(s) for s in sentences]
         short = len(whole.split()) <= WHOLE_MESSAGE_WORDS
-        windows = [self._window(whole, phrases=False, together=short)]
+        windows = [self._window(whole, effects=message_effects, phrases=False, together=short)]
         previous: frozenset[str] = frozenset()
         for piece in pieces:
-            window = self._window(piece, together=True)
+            window = self._window(piece)
             # "Last month was rough, I had thoughts of ending it": the past carries over.
             if "past" in previous and "present" not in window.effects:
                 window = replace(window, effects=window.effects | {"past"})
@@ -285,14 +284,23 @@ class CrisisDetector:
         # Two neighbouring sentences together: "I want to... die", "I have the pills. Tonight."
         # Each keeps what its sentences carried ("last month ..., I had thoughts ...").
         for first, second in itertools.pairwise(windows[1:]):
-            pair = self._window(first.text + second.text[1:], together=True)
+            pair = self._window(first.text + second.text[1:])
             effects = pair.effects | first.effects | second.effects
             if "present" in second.effects:
                 effects -= {"past"}
             windows.append(replace(pair, effects=effects))
         return windows
 
-    def _window(self, prepared: str, *, phrases: bool = True, together: bool = True) -> _Window:
+    def _window(
+        self,
+        prepared: str,
+        *,
+        effects: frozenset[str] | None = None,
+        phrases: bool = True,
+        together: bool = True,
+    ) -> _Window:
+        """A window over ``prepared``; ``effects`` when they are already known (the whole
+        message's), so its context is not searched for twice."""
         negations = tuple(
             m.span()
             for ctx in self._contexts
@@ -300,9 +308,9 @@ class CrisisDetector:
             for regex in ctx.regexes
             for m in regex.finditer(prepared)
         )
-        return _Window(
-            prepared, self._effects(prepared), negations, self._other_subjects, phrases, together
-        )
+        if effects is None:
+            effects = self._effects(prepared)
+        return _Window(prepared, effects, negations, phrases, together)
 
     def _effects(self, prepared: str) -> frozenset[str]:
         return frozenset(
@@ -334,7 +342,7 @@ class CrisisDetector:
         if "reported" in effects:
             return Level.NONE  # "someone in my discord said they were gonna kms"
         about_self = rule.any_subject or _about_self(
-            window.text, span, window.other_subjects, hard=rule.signal in HARD_SIGNALS
+            window.text, span, self._other_subjects, hard=rule.signal in HARD_SIGNALS
         )
         if not about_self:
             return Level.NONE
