@@ -8,12 +8,19 @@ and a "Later" prompt sent again that day is a gentle one.
 from __future__ import annotations
 
 from bot.app import KindlingApplication
-from sandbox.emulator import BotApiEmulator
+from sandbox.emulator import BotApiEmulator, EmulatedPerson
 from storage.models import DeliveryKind, DeliveryStatus
 from tests.e2e.pause.support import press_answered
 from tests.harness import set_up, stored
 
 CRISIS = "i want to end my life"
+
+
+async def alarmed(person: EmulatedPerson, words: str = CRISIS) -> None:
+    """The person writes words that get the crisis answer or the question, and it is over."""
+    await person.send(words)
+    await person.expect("Are you safe right now?")
+    assert await person.wait_until_quiet() == []
 
 
 def cheerful_lines(bot: KindlingApplication) -> list[str]:
@@ -28,9 +35,7 @@ async def test_the_next_messages_are_warm_and_never_say_went_well(
 ) -> None:
     await set_up(bot, 7601, time_zone="Europe/Berlin")
     ivy = emulator.person(7601, "Ivy")
-    await ivy.send(CRISIS)
-    await ivy.expect("Are you safe right now?")
-    assert await ivy.wait_until_quiet() == []
+    await alarmed(ivy)
     await ivy.send("ok")
     reply = await ivy.expect("/pause")
     assert "went well" not in (reply.text or "")
@@ -49,9 +54,7 @@ async def test_with_a_prompt_open_a_hard_next_message_gets_warmth_not_an_acknowl
     jon = emulator.person(7602, "Jon")
     await jon.send("/win")
     await jon.expect("What happened?")
-    await jon.send(CRISIS)
-    await jon.expect("Are you safe right now?")
-    assert await jon.wait_until_quiet() == []
+    await alarmed(jon)
     await jon.send("I can't call anyone, no one would understand")
     reply = await jon.expect()
     text = reply.text or ""
@@ -66,9 +69,7 @@ async def test_a_win_that_day_is_thanked_plainly_and_celebrated_the_next_day(
 ) -> None:
     await set_up(bot, 7603, time_zone="Europe/Berlin")
     kit = emulator.person(7603, "Kit")
-    await kit.send(CRISIS)
-    await kit.expect("Are you safe right now?")
-    assert await kit.wait_until_quiet() == []
+    await alarmed(kit)
     person = await stored(bot, 7603)
     assert person.tender_until is not None and person.gentle_next
 
@@ -93,9 +94,7 @@ async def test_the_week_that_day_has_the_help_line_and_no_reframe(
 ) -> None:
     await set_up(bot, 7604, country="GB", time_zone="Europe/London")
     lu = emulator.person(7604, "Lu")
-    await lu.send(CRISIS)
-    await lu.expect("Are you safe right now?")
-    assert await lu.wait_until_quiet() == []
+    await alarmed(lu)
     await lu.send("/week")
     recap = await lu.expect("116 123")  # nothing was kept, and still the help line is there
     text = recap.text or ""
@@ -108,9 +107,7 @@ async def test_a_bare_time_after_the_question_is_heard_as_the_answer(
 ) -> None:
     await set_up(bot, 7605, country="GB")
     mo = emulator.person(7605, "Mo")
-    await mo.send("I feel like such a burden")
-    await mo.expect("Are you safe right now?")
-    assert await mo.wait_until_quiet() == []
+    await alarmed(mo, "I feel like such a burden")
     await mo.send("tonight")
     reply = await mo.expect("carry it alone")
     assert "116 123" in (reply.text or "")

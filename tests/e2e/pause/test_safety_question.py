@@ -10,7 +10,7 @@ crisis answer asks the same question. Distress outside a practice is met with wa
 from __future__ import annotations
 
 from bot.app import KindlingApplication
-from sandbox.emulator import BotApiEmulator
+from sandbox.emulator import BotApiEmulator, EmulatedPerson
 from storage.models import CRISIS_TAG, EntryKind
 from tests.e2e.pause.support import entries, in_flow, press_answered, wait_until
 from tests.harness import set_up, stored
@@ -20,14 +20,22 @@ ANSWERS = ["I'm safe right now", "I'm not safe", "I'd rather not say"]
 HELP = ["Find help lines near you", "Ground with me"]
 
 
+async def writing_a_win(
+    emulator: BotApiEmulator, bot: KindlingApplication, chat_id: int, name: str, **options: str
+) -> EmulatedPerson:
+    """A person set up and in the middle of /win, asked what happened."""
+    await set_up(bot, chat_id, **options)
+    person = emulator.person(chat_id, name)
+    await person.send("/win")
+    await person.expect("What happened?")
+    await wait_until(lambda: in_flow(bot, "win", chat_id), "win running")
+    return person
+
+
 async def test_safe_right_now_puts_the_win_back_where_it_was(
     emulator: BotApiEmulator, bot: KindlingApplication
 ) -> None:
-    await set_up(bot, 7401, country="GB")
-    ada = emulator.person(7401, "Ada")
-    await ada.send("/win")
-    await ada.expect("What happened?")
-    await wait_until(lambda: in_flow(bot, "win", 7401), "win running")
+    ada = await writing_a_win(emulator, bot, 7401, "Ada", country="GB")
 
     await ada.send(CHECK)
     question = await ada.expect("Are you safe right now?")
@@ -57,11 +65,7 @@ async def test_safe_right_now_puts_the_win_back_where_it_was(
 async def test_not_safe_leads_with_the_emergency_number_and_keeps_a_hard_moment(
     emulator: BotApiEmulator, bot: KindlingApplication
 ) -> None:
-    await set_up(bot, 7402, country="US")
-    bo = emulator.person(7402, "Bo")
-    await bo.send("/win")
-    await bo.expect("What happened?")
-    await wait_until(lambda: in_flow(bot, "win", 7402), "win running")
+    bo = await writing_a_win(emulator, bot, 7402, "Bo", country="US")
     await bo.send(CHECK)
     await bo.expect("Are you safe right now?")
 
@@ -79,11 +83,7 @@ async def test_not_safe_leads_with_the_emergency_number_and_keeps_a_hard_moment(
 async def test_rather_not_say_is_respected_and_the_words_go_on(
     emulator: BotApiEmulator, bot: KindlingApplication
 ) -> None:
-    await set_up(bot, 7403)
-    cy = emulator.person(7403, "Cy")
-    await cy.send("/win")
-    await cy.expect("What happened?")
-    await wait_until(lambda: in_flow(bot, "win", 7403), "win running")
+    cy = await writing_a_win(emulator, bot, 7403, "Cy")
     await cy.send("i feel like such a burden")
     await cy.expect("Are you safe right now?")
     await press_answered(cy, "I'd rather not say")
@@ -95,11 +95,7 @@ async def test_rather_not_say_is_respected_and_the_words_go_on(
 async def test_writing_on_instead_of_answering_is_not_nagged(
     emulator: BotApiEmulator, bot: KindlingApplication
 ) -> None:
-    await set_up(bot, 7404)
-    di = emulator.person(7404, "Di")
-    await di.send("/win")
-    await di.expect("What happened?")
-    await wait_until(lambda: in_flow(bot, "win", 7404), "win running")
+    di = await writing_a_win(emulator, bot, 7404, "Di")
     await di.send(CHECK)
     await di.expect("Are you safe right now?")
     await di.send("/cancel")
