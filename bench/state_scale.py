@@ -8,7 +8,8 @@
    runs (captured with a trace callback), which must search the partial index
    ``people_prompt_due``; and, for comparison, the same statement forced to scan the table.
 2. Start-up: ``python -m bot`` spawned on the 1,000 and on the 100,000 people file (each person
-   with ``--entries`` entries): seconds until it polls, seconds until its first tick has sent
+   with ``--entries`` entries), with its settings at their defaults: seconds until it polls,
+   seconds until its first tick (one ``TICK_SECONDS``, 30 s by default, after start) has sent
    the 20 due prompts, and its resident memory then (VmRSS and the peak VmHWM). The integrity
    check at start-up (``PRAGMA quick_check``, storage/sqlite.py) is timed on its own too.
 
@@ -194,7 +195,6 @@ async def start_up(path: Path, due_chats: list[int]) -> dict[str, float]:
                 "TELEGRAM_BOT_TOKEN": emulator.token,
                 "TELEGRAM_API_BASE_URL": emulator.base_url,
                 "DATABASE_PATH": str(path),
-                "TICK_SECONDS": "1",
                 "LOG_LEVEL": "WARNING",
             },
             stdin=asyncio.subprocess.DEVNULL,
