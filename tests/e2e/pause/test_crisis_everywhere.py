@@ -26,6 +26,14 @@ from tests.e2e.pause.support import (
 from tests.harness import set_up, stored
 
 CRISIS = "I want to end my life"
+# The safety question's three answers, then help near the person and grounding.
+CRISIS_BUTTONS = [
+    "I'm safe right now",
+    "I'm not safe",
+    "I'd rather not say",
+    "Find help lines near you",
+    "Ground with me",
+]
 
 
 async def started(bot: KindlingApplication, flow: str, chat_id: int) -> None:
@@ -52,13 +60,7 @@ async def the_crisis_reply(
     text = reply.text or ""
     assert "you don't have to carry it alone" in text
     assert help_line in text
-    assert reply.button_texts() == [
-        "I'm safe right now",
-        "I'm not safe",
-        "I'd rather not say",
-        "Find help lines near you",
-        "Ground with me",
-    ]
+    assert reply.button_texts() == CRISIS_BUTTONS
     assert "Are you safe right now?" in text
     for line in words_it_must_never_say(bot):
         assert line not in text
@@ -255,13 +257,7 @@ async def test_during_breathing_the_timer_stops(
     edits = box.edits
     assert await wes.wait_until_quiet(quiet=0.5) == []
     assert box.edits == edits
-    assert reply.button_texts() == [
-        "I'm safe right now",
-        "I'm not safe",
-        "I'd rather not say",
-        "Find help lines near you",
-        "Ground with me",
-    ]
+    assert reply.button_texts() == CRISIS_BUTTONS
     assert "Are you safe right now?" in (reply.text or "")
 
 
