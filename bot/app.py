@@ -23,13 +23,13 @@ from telegram.ext import (
 from bot.clock import Clock, SystemClock
 from bot.content.library import load_library
 from bot.content.ui import load_ui
-from bot.persistence import SqlitePersistence
+from bot.persistence import ConversationStorePersistence
 from bot.services import Services
 from bot.settings import Settings
 from handlers import register_handlers
 from scheduler import ticker
+from storage.backends import make_repository
 from storage.crypto import load_cipher
-from storage.sqlite import SqliteRepository
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +151,10 @@ def build_application(
     settings: Settings, *, clock: Clock | None = None, **builder_options: Any
 ) -> KindlingApplication:
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
-    repo = SqliteRepository(settings.database_path, cipher=load_cipher(key))
-    persistence = SqlitePersistence(repo, update_interval=settings.persistence_interval)
+    repo = make_repository(settings.database, cipher=load_cipher(key))
+    persistence = ConversationStorePersistence(
+        repo.conversations, update_interval=settings.persistence_interval
+    )
     builder = (
         ApplicationBuilder()
         .application_class(KindlingApplication)

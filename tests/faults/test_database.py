@@ -89,6 +89,7 @@ async def finish_after_the_fault(person: EmulatedPerson, question: SentMessage) 
     assert [m for m in person.messages if "journal" in (m.text or "")] == [again]
 
 
+@pytest.mark.sqlite_only
 async def test_locked_past_the_busy_timeout_while_saving(
     emulator: BotApiEmulator, impatient_bot: KindlingApplication, db_path: Path
 ) -> None:
@@ -112,6 +113,7 @@ async def test_locked_past_the_busy_timeout_while_saving(
     )
 
 
+@pytest.mark.sqlite_only
 async def test_locked_past_the_busy_timeout_while_nudging(
     emulator: BotApiEmulator,
     impatient_bot: KindlingApplication,
@@ -149,6 +151,7 @@ async def fill_the_disk(repo: SqliteRepository, now: datetime) -> None:
                 await repo.add_entry(NewEntry(9399, EntryKind.WIN, now, "x" * size))
 
 
+@pytest.mark.sqlite_only
 async def test_disk_full_while_saving(
     emulator: BotApiEmulator, bot: KindlingApplication, clock: ManualClock
 ) -> None:
