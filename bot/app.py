@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Coroutine
 from datetime import UTC
 from typing import Any
 
 from telegram import BotCommand
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Conflict, NetworkError
+from telegram.error import Conflict, NetworkError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -24,6 +22,7 @@ from bot.clock import Clock, SystemClock
 from bot.content.library import load_library
 from bot.content.ui import load_ui
 from bot.persistence import ConversationStorePersistence
+from bot.rate_limits import KindlingRateLimiter
 from bot.services import Services
 from bot.settings import Settings
 from handlers import register_handlers
@@ -83,36 +82,6 @@ class KindlingApplication(Application):  # type: ignore[type-arg]
             await self.services.repo.close()
 
 
-class KindlingRateLimiter(AIORateLimiter):
-    """python-telegram-bot's rate limiter (every Bot API call passes through it), which also lets
-    a button press be answered too late without failing the step that answers it.
-
-    Telegram accepts one answer to a press, within about 15 seconds. A press that waited while
-    the bot was down, or that arrives a second time after a restart, can no longer be answered:
-    the answer only stops a spinner, so the step carries on with its real work instead of ending
-    in an apology.
-    """
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, Any]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> Any:
-        try:
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
-        except BadRequest as error:
-            if endpoint != "answerCallbackQuery" or "query is too old" not in error.message.lower():
-                raise
-            log.info("callback answer too late, step goes on")
-            return True
-
-
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
 
@@ -162,9 +131,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot", 1))
         .rate_limiter(
-            KindlingRateLimiter(
-                overall_max_rate=settings.telegram_rate_limit, max_retries=RATE_LIMIT_RETRIES
-            )
+            KindlingRateLimiter(settings.telegram_rate_limit, max_retries=RATE_LIMIT_RETRIES)
         )
         .persistence(persistence)
         .defaults(Defaults(tzinfo=UTC, parse_mode=ParseMode.HTML))

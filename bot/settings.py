@@ -27,7 +27,7 @@ FIXES: dict[str, str] = {
         "postgresql://user:password@host:5432/kindling (a PostgreSQL server)"
     ),
     "LOG_LEVEL": "set it to one of DEBUG, INFO, WARNING, ERROR",
-    "TELEGRAM_RATE_LIMIT": "set it to a number of messages per second, such as 30",
+    "TELEGRAM_RATE_LIMIT": "set it to a number of scheduled messages per second, such as 25",
     "TICK_SECONDS": "set it to a number of seconds between 1 and 60, such as 30",
     "ENCRYPTION_KEY": "run `python -m bot keygen` and paste the key it prints",
     "BREATHING_PHASE_SECONDS": "leave it unset, or set a number of seconds up to 10, such as 4",
@@ -81,9 +81,10 @@ class Settings(DatabaseSettings):
     telegram_bot_token: SecretStr
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    # Telegram allows about 30 messages a second overall; a little under it leaves room for
-    # network jitter, which would otherwise turn the 30th message of a second into a 429.
-    telegram_rate_limit: float = Field(default=29.0, gt=0, le=1000)
+    # Scheduled sends a second (prompts, recaps: the bulk budget, bot/rate_limits.py). Telegram's
+    # guidance for bulk notifications is about 30; 25 leaves headroom for replies, which this
+    # limit never holds back (they are bound only by each chat's own limit).
+    telegram_rate_limit: float = Field(default=25.0, gt=0, le=1000)
     tick_seconds: float = Field(default=30.0, gt=0, le=60)
     # How often python-telegram-bot writes conversation state to the database: short, so a
     # restart loses at most this much of a half-finished conversation.
