@@ -2,11 +2,13 @@
 
 Each prints what it measured, on which machine and when, with its target; ``--help`` after a
 name lists that benchmark's options (for a quick run: ``fanout --people 1000``, ``recap --people
-200``, ``scale --people 20000``, ``throughput --updates 400``). ``all`` runs the four with their
-full defaults, one after the other (about ten minutes, most of it the 10,000-person fan-out,
-which Telegram's 30 messages a second makes last 5.6 minutes). Figures measured so far are in
-``bench/RESULTS.md``. The scheduler's and the weekly picture's own benchmarks are
-``python -m bench.scheduler_bench`` and ``python -m bench.render_bench`` (see bench/README.md).
+200``, ``scale --people 20000``, ``throughput --updates 400``; throughput, fanout and scale take
+``--backend sqlite|postgres|both``, both by default). ``all`` runs the four with their
+full defaults, one after the other (about half an hour on both backends, half of it the two
+10,000-person fan-outs, which the 25 scheduled messages a second make last 6.7 minutes each).
+Figures measured so far are in ``bench/RESULTS.md``. The scheduler's and the weekly picture's
+own benchmarks are ``python -m bench.scheduler_bench`` and ``python -m bench.render_bench`` (see
+bench/README.md).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.fanout import settings_for
-from bench.state_scale import ZONES, create_population
+from bench.population import ZONES, create_population
 from bench.throughput import load_average, machine
 from bot.app import build_application
 from bot.recap import compose_weekly_recap, local_today

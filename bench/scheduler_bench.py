@@ -34,7 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.state_scale import create_population, millis
+from bench.due_query import millis
+from bench.population import create_population
 from bot.app import build_application
 from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator
