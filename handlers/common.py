@@ -36,9 +36,20 @@ MAX_GROUPS_REMEMBERED = 10_000
 
 
 async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Outside private chats, say once that Kindling works only in private, store nothing."""
+    """Outside private chats, say once that Kindling works only in private, store nothing.
+
+    What cannot come from a person in a private chat ends here too, before any handler looks
+    for the chat or the person: a press on a message sent in inline mode (it has no chat, and
+    Kindling sends none, so it is answered as an expired button) and a message without a sender.
+    """
     chat = update.effective_chat
-    if chat is None or chat.type == ChatType.PRIVATE:
+    if chat is None:
+        await answer_without_a_chat(update, context)
+        raise ApplicationHandlerStop
+    if chat.type == ChatType.PRIVATE:
+        if update.effective_user is None:
+            log.info("update ignored reason=no_sender update_id=%s", update.update_id)
+            raise ApplicationHandlerStop
         return
     told = services(context).groups_told
     message = update.effective_message
@@ -48,6 +59,14 @@ async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         told.add(chat.id)
         await message.reply_text(services(context).ui("common.private_only"))
     raise ApplicationHandlerStop
+
+
+async def answer_without_a_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An update with no chat to answer in: a press gets its spinner stopped, nothing else."""
+    log.info("update ignored reason=no_chat update_id=%s", update.update_id)
+    if update.callback_query is not None:
+        with contextlib.suppress(BadRequest):
+            await update.callback_query.answer(services(context).ui("common.expired_button"))
 
 
 async def dataless_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

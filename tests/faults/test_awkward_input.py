@@ -10,7 +10,10 @@ what they meant, once.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+
+import pytest
 
 from bot.app import KindlingApplication
 from bot.clock import ManualClock
@@ -340,3 +343,30 @@ async def test_the_same_update_delivered_twice(
     reflections = await repo.list_entries(10_701, kinds=[EntryKind.REFLECTION])
     assert [e.text for e in reflections] == ["I noticed my shoulders drop"]
     assert not [m for m in joy.messages if "Sorry, something went wrong" in (m.text or "")]
+
+
+async def test_a_press_on_an_inline_message_and_a_message_without_a_sender(
+    emulator: BotApiEmulator,
+    bot: KindlingApplication,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Neither happens in a private chat with Kindling (it sends nothing in inline mode, and a
+    private message always has a sender), but anyone can send them: the press is answered, the
+    message is left alone, and nothing breaks."""
+    kai = emulator.person(10_801, "Kai")
+    await seed_person(bot.services.repo, 10_801, clock.now())
+    with caplog.at_level(logging.WARNING):
+        for data in ("jr:page:0", "jr:del:1:0", "win:rate:2", "prompt:skip:2026-11-25", "x:y"):
+            query = await kai.press_inline(data)
+            await kai.wait_for(lambda query=query: kai.callback_answered(query))
+        for text in ("/journal", "/win I waited for my turn", "/help", "I waited for my turn"):
+            await kai.send_without_sender(text)
+        # Updates are handled in order: once this is answered, those before it were handled.
+        await kai.send("/journal")
+        page = await kai.expect("Nothing is kept here yet")
+    assert kai.messages == [page]
+    assert {answer.get("text") for answer in kai.answered_callbacks} == {
+        bot.services.ui("common.expired_button")
+    }
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
