@@ -108,9 +108,8 @@ class FastClock:
 
 def serve_kindling(speed: float, profile: str | None) -> None:
     """In the child: Kindling as ``python -m bot`` runs it, on a faster clock."""
-    from telegram import Update
-
     from bot.app import POLL_INTERVAL_SECONDS, build_application
+    from bot.bot_api import ALLOWED_UPDATES
     from bot.logs import configure_logging
     from bot.places import place_index
     from bot.settings import load_settings
@@ -121,7 +120,7 @@ def serve_kindling(speed: float, profile: str | None) -> None:
     application = build_application(settings, clock=FastClock(speed))
     if profile is None:
         application.run_polling(
-            allowed_updates=Update.ALL_TYPES, poll_interval=POLL_INTERVAL_SECONDS
+            allowed_updates=ALLOWED_UPDATES, poll_interval=POLL_INTERVAL_SECONDS
         )
         return
     if profile.endswith(".html") or profile.endswith(".txt"):
@@ -132,7 +131,7 @@ def serve_kindling(speed: float, profile: str | None) -> None:
         sampler.start()
         try:
             application.run_polling(
-                allowed_updates=Update.ALL_TYPES, poll_interval=POLL_INTERVAL_SECONDS
+                allowed_updates=ALLOWED_UPDATES, poll_interval=POLL_INTERVAL_SECONDS
             )
         finally:
             sampler.stop()
@@ -147,7 +146,7 @@ def serve_kindling(speed: float, profile: str | None) -> None:
     profiler.enable()
     try:
         application.run_polling(
-            allowed_updates=Update.ALL_TYPES, poll_interval=POLL_INTERVAL_SECONDS
+            allowed_updates=ALLOWED_UPDATES, poll_interval=POLL_INTERVAL_SECONDS
         )
     finally:
         profiler.disable()

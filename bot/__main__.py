@@ -12,10 +12,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from telegram import Update
-
 from bot import cli_admin, sandbox_cli
 from bot.app import POLL_INTERVAL_SECONDS, build_application
+from bot.bot_api import ALLOWED_UPDATES
 from bot.logs import configure_logging
 from bot.settings import SettingsError, load_settings
 from storage.errors import StorageError
@@ -45,7 +44,7 @@ def run_bot() -> int:
         settings.database_path,
         cli_admin.texts_at_rest(settings),
     )
-    application.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=POLL_INTERVAL_SECONDS)
+    application.run_polling(allowed_updates=ALLOWED_UPDATES, poll_interval=POLL_INTERVAL_SECONDS)
     if application.another_instance_running:
         print(ANOTHER_INSTANCE, file=sys.stderr)
         return 2

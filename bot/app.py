@@ -19,7 +19,9 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
 )
+from telegram.request import HTTPXRequest
 
+from bot.bot_api import KindlingBot
 from bot.clock import Clock, SystemClock
 from bot.content.library import load_library
 from bot.content.ui import load_ui
@@ -153,19 +155,23 @@ def build_application(
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     repo = SqliteRepository(settings.database_path, cipher=load_cipher(key))
     persistence = SqlitePersistence(repo, update_interval=settings.persistence_interval)
+    bot = KindlingBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot", 1),
+        # The connection pools ApplicationBuilder would give: many sends at once, one poll.
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=KindlingRateLimiter(
+            overall_max_rate=settings.telegram_rate_limit, max_retries=RATE_LIMIT_RETRIES
+        ),
+        defaults=Defaults(tzinfo=UTC, parse_mode=ParseMode.HTML),
+    )
     builder = (
         ApplicationBuilder()
         .application_class(KindlingApplication)
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot", 1))
-        .rate_limiter(
-            KindlingRateLimiter(
-                overall_max_rate=settings.telegram_rate_limit, max_retries=RATE_LIMIT_RETRIES
-            )
-        )
+        .bot(bot)
         .persistence(persistence)
-        .defaults(Defaults(tzinfo=UTC, parse_mode=ParseMode.HTML))
         .concurrent_updates(False)
         .post_init(_post_init)
     )
