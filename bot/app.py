@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram import BotCommand
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Conflict, NetworkError
+from telegram.error import BadRequest, Conflict, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -21,13 +21,13 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.bot_api import KindlingBot
+from bot.bot_api import KindlingBot, start_failure
 from bot.clock import Clock, SystemClock
 from bot.content.library import load_library
 from bot.content.ui import load_ui
 from bot.persistence import SqlitePersistence
 from bot.services import Services
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from handlers import register_handlers
 from scheduler import ticker
 from storage.crypto import load_cipher
@@ -76,7 +76,14 @@ class KindlingApplication(Application):  # type: ignore[type-arg]
 
     async def initialize(self) -> None:
         await self.services.repo.open()
-        await super().initialize()
+        try:
+            await super().initialize()
+        except TelegramError as error:
+            # Told in one line by bot.__main__. Not a TelegramError, so python-telegram-bot
+            # does not log it with a traceback; and not chained to the error, whose message
+            # holds the token.
+            base_url = self.services.settings.telegram_api_base_url
+            raise SettingsError(start_failure(error, base_url)) from None
 
     async def shutdown(self) -> None:
         try:
@@ -116,7 +123,12 @@ class KindlingRateLimiter(AIORateLimiter):
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    try:
+        await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    except TelegramError as error:
+        assert isinstance(application, KindlingApplication)
+        base_url = application.services.settings.telegram_api_base_url
+        raise SettingsError(start_failure(error, base_url)) from None
 
 
 async def _on_polling_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

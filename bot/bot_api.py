@@ -1,5 +1,6 @@
 """Kindling's Bot API client: python-telegram-bot's ``ExtBot``, reading a poll's updates one by
-one, so that one update it cannot read costs that update only.
+one, so that one update it cannot read costs that update only; and what a Bot API that says no
+at start-up means, in one line for the operator.
 
 python-telegram-bot reads a whole ``getUpdates`` answer in one go, and confirms it (moves the
 offset past it) only once every update in it was read. One update it cannot read (a message
@@ -18,6 +19,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
 log = logging.getLogger(__name__)
@@ -95,3 +97,35 @@ def _kind(raw: object) -> str:
     """What an update carries ("message", "callback_query" ...), from its keys alone."""
     kinds = [str(key) for key in raw if key != "update_id"] if isinstance(raw, dict) else []
     return ",".join(kinds) or "unknown"
+
+
+def start_failure(error: TelegramError, base_url: str) -> str:
+    """One line for the operator on why the Bot API could not be used at start-up, naming the
+    setting to look at and the fix. Never the token: python-telegram-bot puts it into the
+    message of a refused token, so only the Bot API's own answer is read from the error."""
+    if isinstance(error, InvalidToken):
+        answer = str(error.__cause__ or "") if isinstance(error.__cause__, TelegramError) else ""
+        if "not found" in answer.lower():
+            return (
+                f"the Bot API at {base_url} answered 404 Not Found: set TELEGRAM_API_BASE_URL to "
+                "the address of a Bot API ending in /bot, such as https://api.telegram.org/bot "
+                "(then check TELEGRAM_BOT_TOKEN too)."
+            )
+        return (
+            f"the Bot API at {base_url} refused TELEGRAM_BOT_TOKEN (401 Unauthorized): set it to "
+            "the token BotFather gave you for this bot (with a local Bot API server, a token "
+            "that server serves)."
+        )
+    if isinstance(error, NetworkError):  # TimedOut included
+        return (
+            f"the Bot API at {base_url} could not be reached ({_first_line(error)}): check "
+            "TELEGRAM_API_BASE_URL and this machine's network, then start Kindling again."
+        )
+    return (
+        f"the Bot API at {base_url} answered {type(error).__name__} ({_first_line(error)}) at "
+        "start-up: check TELEGRAM_API_BASE_URL and TELEGRAM_BOT_TOKEN, then start Kindling again."
+    )
+
+
+def _first_line(error: TelegramError) -> str:
+    return (error.message.strip().splitlines() or [type(error).__name__])[0][:160]

@@ -23,7 +23,11 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import threading
+import traceback
 from collections.abc import Sequence
+from types import TracebackType
 
 QUIET_LOGGERS = (
     "httpx",
@@ -76,17 +80,42 @@ class PrivacyFilter(logging.Filter):
         if not _is_in(record.name, OWN_LOGGERS):
             record.msg, record.args = _without_arguments(record), None
         if self.secrets:
-            record.msg, record.args = self._redact(record.getMessage()), None
+            record.msg, record.args = redact(record.getMessage(), self.secrets), None
             if record.exc_info and not record.exc_text:
                 record.exc_text = logging.Formatter().formatException(record.exc_info)
             if record.exc_text:
-                record.exc_text = self._redact(record.exc_text)
+                record.exc_text = redact(record.exc_text, self.secrets)
         return True
 
-    def _redact(self, text: str) -> str:
-        for secret in self.secrets:
+
+def redact(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with every (non-empty) secret in it replaced by ``[secret]``."""
+    for secret in secrets:
+        if secret:
             text = text.replace(secret, "[secret]")
-        return text
+    return text
+
+
+def redact_uncaught_exceptions(secrets: Sequence[str]) -> None:
+    """The last resort, for an exception nothing caught (in any thread): printed as Python
+    prints it, with every secret blanked out. python-telegram-bot, for one, puts a refused
+    token into its error's message."""
+
+    def print_redacted(
+        kind: type[BaseException], error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        text = "".join(traceback.format_exception(kind, error, trace))
+        sys.stderr.write(redact(text, secrets))
+
+    def print_redacted_from_thread(args: threading.ExceptHookArgs) -> None:
+        if issubclass(args.exc_type, SystemExit):
+            return
+        name = args.thread.name if args.thread is not None else threading.get_ident()
+        sys.stderr.write(f"Exception in thread {name}:\n")
+        print_redacted(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = print_redacted
+    threading.excepthook = print_redacted_from_thread
 
 
 def configure_logging(level: str, secrets: Sequence[str] = ()) -> None:
