@@ -19,6 +19,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage import sqlite_file
 from storage.crypto import TextCipher, adopt_key, verify_key
 from storage.errors import DatabaseUnreadableError, StorageError
 from storage.migrate import migrate
@@ -190,6 +191,7 @@ class SqliteRepository(Repository):
             return
         if self.path.parent and not self.path.parent.exists():
             raise StorageError(f"the folder {self.path.parent} does not exist")
+        sqlite_file.create_private(self.path)
         db = await aiosqlite.connect(self.path, isolation_level=None)
         try:
             await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -214,6 +216,7 @@ class SqliteRepository(Repository):
             await db.close()
             raise
         self._db = db
+        sqlite_file.warn_if_readable_by_others(self.path)
 
     async def _refuse_damaged(self, db: aiosqlite.Connection) -> None:
         """Stop before using a file with damaged pages: running on it would fail person by
