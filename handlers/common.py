@@ -23,6 +23,7 @@ from telegram.ext import (
 
 from bot.services import services
 from handlers.tender import is_tender
+from storage.errors import DatabaseGoneError
 
 log = logging.getLogger(__name__)
 
@@ -157,11 +158,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log what broke (type and update id only, never text) and apologise instead of silence."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    # A database gone from under the bot was told once, loudly, with what to do (storage);
+    # each update it fails since needs no traceback of its own.
+    gone = isinstance(error, DatabaseGoneError)
     log.error(
         "error type=%s update_id=%s",
         type(error).__name__,
         update_id,
-        exc_info=(type(error), error, error.__traceback__) if error else None,
+        exc_info=(type(error), error, error.__traceback__) if error and not gone else None,
     )
     if isinstance(update, Update) and update.effective_chat is not None:
         if update.effective_chat.type != ChatType.PRIVATE:
@@ -173,9 +177,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             with contextlib.suppress(TelegramError):
                 await update.callback_query.answer()
         try:
-            await context.bot.send_message(
-                update.effective_chat.id, services(context).ui("common.error_apology")
-            )
+            apology = "common.error_not_kept" if gone else "common.error_apology"
+            await context.bot.send_message(update.effective_chat.id, services(context).ui(apology))
         except Exception as exc:  # the apology itself failing must not loop back here
             log.warning("apology not sent type=%s", type(exc).__name__)
     if isinstance(update, Update):

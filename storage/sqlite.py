@@ -183,6 +183,7 @@ class SqliteRepository(Repository):
         # With a cipher, people's own words are sealed before they are written (storage/crypto).
         self.cipher = cipher
         self._db: aiosqlite.Connection | None = None
+        self._file = sqlite_file.DatabaseFile(self.path)
         self._lock = asyncio.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -216,7 +217,7 @@ class SqliteRepository(Repository):
             await db.close()
             raise
         self._db = db
-        sqlite_file.warn_if_readable_by_others(self.path)
+        self._file.opened()
 
     async def _refuse_damaged(self, db: aiosqlite.Connection) -> None:
         """Stop before using a file with damaged pages: running on it would fail person by
@@ -277,6 +278,7 @@ class SqliteRepository(Repository):
     def db(self) -> aiosqlite.Connection:
         if self._db is None:
             raise StorageError("the database is not open")
+        self._file.check()  # removed or replaced under the bot: refused, not lost
         return self._db
 
     async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
