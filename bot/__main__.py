@@ -54,7 +54,8 @@ def run_bot() -> int:
         # Only start-up raises out of run_polling (later errors go to the error handlers), and
         # the refusals it can meet first become one line already (KindlingApplication); this is
         # for any other, such as the updater's deleteWebhook being refused.
-        raise SettingsError(start_failure(error, settings.telegram_api_base_url)) from None
+        base_url, token = settings.telegram_api_base_url, secrets[0]
+        raise SettingsError(start_failure(error, base_url, token)) from None
     if application.another_instance_running:
         print(ANOTHER_INSTANCE, file=sys.stderr)
         return 2

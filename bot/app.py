@@ -83,7 +83,7 @@ class KindlingApplication(Application):  # type: ignore[type-arg]
             # does not log it with a traceback; and not chained to the error, whose message
             # holds the token.
             base_url = self.services.settings.telegram_api_base_url
-            raise SettingsError(start_failure(error, base_url)) from None
+            raise SettingsError(start_failure(error, base_url, self.bot.token)) from None
 
     async def shutdown(self) -> None:
         try:
@@ -128,7 +128,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     except TelegramError as error:
         assert isinstance(application, KindlingApplication)
         base_url = application.services.settings.telegram_api_base_url
-        raise SettingsError(start_failure(error, base_url)) from None
+        raise SettingsError(start_failure(error, base_url, application.bot.token)) from None
 
 
 async def _on_polling_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -19,8 +19,10 @@ from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import ExtBot
+
+from bot.logs import redact
 
 log = logging.getLogger(__name__)
 
@@ -99,13 +101,19 @@ def _kind(raw: object) -> str:
     return ",".join(kinds) or "unknown"
 
 
-def start_failure(error: TelegramError, base_url: str) -> str:
+def start_failure(error: TelegramError, base_url: str, token: str) -> str:
     """One line for the operator on why the Bot API could not be used at start-up, naming the
     setting to look at and the fix. Never the token: python-telegram-bot puts it into the
-    message of a refused token, so only the Bot API's own answer is read from the error."""
+    message of a refused token, so only the Bot API's own answer is read from such an error,
+    and the token is blanked out of the line in any case."""
+    return redact(_start_failure(error, base_url), [token])
+
+
+def _start_failure(error: TelegramError, base_url: str) -> str:
     if isinstance(error, InvalidToken):
-        answer = str(error.__cause__ or "") if isinstance(error.__cause__, TelegramError) else ""
-        if "not found" in answer.lower():
+        # Bot.initialize wraps the Bot API's answer in an error naming the token.
+        answered = error.__cause__ if isinstance(error.__cause__, TelegramError) else error
+        if "not found" in answered.message.lower():
             return (
                 f"the Bot API at {base_url} answered 404 Not Found: set TELEGRAM_API_BASE_URL to "
                 "the address of a Bot API ending in /bot, such as https://api.telegram.org/bot "
@@ -116,7 +124,10 @@ def start_failure(error: TelegramError, base_url: str) -> str:
             "the token BotFather gave you for this bot (with a local Bot API server, a token "
             "that server serves)."
         )
-    if isinstance(error, NetworkError):  # TimedOut included
+    if isinstance(error, TimedOut) or (
+        # No answer at all (python-telegram-bot names httpx's error); not an error it answered.
+        isinstance(error, NetworkError) and error.message.startswith("httpx.")
+    ):
         return (
             f"the Bot API at {base_url} could not be reached ({_first_line(error)}): check "
             "TELEGRAM_API_BASE_URL and this machine's network, then start Kindling again."

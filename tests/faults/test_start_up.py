@@ -70,6 +70,16 @@ async def test_an_address_that_is_not_a_bot_api(emulator: BotApiEmulator, db_pat
     assert "TELEGRAM_API_BASE_URL" in line and "ending in /bot" in line
 
 
+async def test_a_bot_api_failing_at_start_up(emulator: BotApiEmulator, db_path: Path) -> None:
+    # The token is fine; setting the command menu fails (a 500 from the Bot API's side).
+    emulator.faults.fail_next("setMyCommands", status=500)
+    status, errors = await start_and_wait(emulator, db_path)
+    assert status == 2
+    line = the_one_line(errors, emulator.token)
+    assert f"the Bot API at {emulator.base_url} answered NetworkError" in line
+    assert "(Internal Server Error) at start-up" in line and "start Kindling again" in line
+
+
 @pytest.mark.parametrize("where", ["main thread", "another thread"])
 async def test_what_escapes_unforeseen_is_printed_without_the_token(
     emulator: BotApiEmulator, db_path: Path, where: str
