@@ -1,10 +1,11 @@
 """Shared helpers for the daily-practice flows (/win, /setback, /reflect, prompt answers).
 
 Reading a person's free text the same way everywhere: surrounding whitespace trimmed, kept up to
-``MAX_ENTRY_CHARS`` (the person is told when it was cut), text after a command taken as the
-first answer, and a kind re-ask when a sticker, photo or voice note arrives where words were
-asked for. Plus the small chores every button step shares: closing a keyboard once it has been
-used, refusing a button whose value is not one we offered, and the per-person draft.
+``MAX_ENTRY_CHARS`` as Telegram counts characters (the person is told when it was cut), text
+after a command taken as the first answer, and a kind re-ask when a sticker, photo or voice note
+arrives where words were asked for; and showing it back within one message (``fit_words``).
+Plus the small chores every button step shares: closing a keyboard once it has been used,
+refusing a button whose value is not one we offered, and the per-person draft.
 """
 
 from __future__ import annotations
