@@ -43,7 +43,7 @@ def run_bot() -> int:
     application = build_application(settings)
     log.info(
         "starting database=%s texts=%s",
-        settings.database_path,
+        settings.database.shown,
         cli_admin.texts_at_rest(settings),
     )
     try:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Coroutine
 from datetime import UTC
 from typing import Any
 
 from telegram import BotCommand
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Conflict, NetworkError, TelegramError
+from telegram.error import Conflict, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -25,13 +23,14 @@ from bot.bot_api import KindlingBot, start_failure
 from bot.clock import Clock, SystemClock
 from bot.content.library import load_library
 from bot.content.ui import load_ui
-from bot.persistence import SqlitePersistence
+from bot.persistence import ConversationStorePersistence
+from bot.rate_limits import KindlingRateLimiter
 from bot.services import Services
 from bot.settings import Settings, SettingsError
 from handlers import register_handlers
 from scheduler import ticker
+from storage.backends import make_repository
 from storage.crypto import load_cipher
-from storage.sqlite import SqliteRepository
 
 log = logging.getLogger(__name__)
 
@@ -92,36 +91,6 @@ class KindlingApplication(Application):  # type: ignore[type-arg]
             await self.services.repo.close()
 
 
-class KindlingRateLimiter(AIORateLimiter):
-    """python-telegram-bot's rate limiter (every Bot API call passes through it), which also lets
-    a button press be answered too late without failing the step that answers it.
-
-    Telegram accepts one answer to a press, within about 15 seconds. A press that waited while
-    the bot was down, or that arrives a second time after a restart, can no longer be answered:
-    the answer only stops a spinner, so the step carries on with its real work instead of ending
-    in an apology.
-    """
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, Any]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> Any:
-        try:
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
-        except BadRequest as error:
-            if endpoint != "answerCallbackQuery" or "query is too old" not in error.message.lower():
-                raise
-            log.info("callback answer too late, step goes on")
-            return True
-
-
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     try:
         await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
@@ -165,8 +134,10 @@ def build_application(
     settings: Settings, *, clock: Clock | None = None, **builder_options: Any
 ) -> KindlingApplication:
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
-    repo = SqliteRepository(settings.database_path, cipher=load_cipher(key))
-    persistence = SqlitePersistence(repo, update_interval=settings.persistence_interval)
+    repo = make_repository(settings.database, cipher=load_cipher(key))
+    persistence = ConversationStorePersistence(
+        repo.conversations, update_interval=settings.persistence_interval
+    )
     bot = KindlingBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_api_base_url,
@@ -175,7 +146,7 @@ def build_application(
         request=HTTPXRequest(connection_pool_size=256),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=KindlingRateLimiter(
-            overall_max_rate=settings.telegram_rate_limit, max_retries=RATE_LIMIT_RETRIES
+            settings.telegram_rate_limit, max_retries=RATE_LIMIT_RETRIES
         ),
         defaults=Defaults(tzinfo=UTC, parse_mode=ParseMode.HTML),
     )

@@ -5,10 +5,11 @@
     python -m bot rotate-key --new-key K  re-encrypt everything from ENCRYPTION_KEY to K
     python -m bot backup PATH             a consistent copy of the database, while the bot runs
 
-They read DATABASE_PATH and ENCRYPTION_KEY from the environment or ``.env``, as the bot does,
-and need no bot token. encrypt-db and rotate-key change the file in one transaction each; stop
-the bot first (a running bot would go on with the old key). Each prints one line: what was done
-in counts, never a text or a key other than the one keygen prints. A problem ends in one line on
+They read DATABASE_URL (or DATABASE_PATH) and ENCRYPTION_KEY from the environment or ``.env``,
+as the bot does, and need no bot token. On PostgreSQL, backup runs pg_dump. encrypt-db and
+rotate-key change the database in one transaction each; stop the bot first (a running bot would
+go on with the old key). Each prints one line: what was done in counts, never a text or a key
+other than the one keygen prints. A problem ends in one line on
 stderr and exit status 2 (see ``bot.__main__``).
 """
 
@@ -19,39 +20,22 @@ import asyncio
 import sys
 from pathlib import Path
 
-from pydantic import SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import SecretStr, ValidationError
 
-from bot.settings import Settings, SettingsError, describe_validation_error
-from storage.backup import backup_database
-from storage.crypto import (
-    TextCipher,
+from bot.settings import DatabaseSettings, Settings, SettingsError, describe_validation_error
+from storage.backends import (
+    backup_database,
     encrypt_database,
-    generate_key,
-    load_cipher,
     rotate_database_key,
-    verify_key_file,
+    verify_key_before_start,
 )
+from storage.crypto import TextCipher, generate_key, load_cipher
 
 COMMANDS = ("keygen", "encrypt-db", "rotate-key", "backup")
 
 
-class AdminSettings(BaseSettings):
-    """The part of the bot's settings these commands need (no token)."""
-
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
-    )
-
-    database_path: Path = Path("kindling.db")
-    encryption_key: SecretStr | None = None
-
-    @field_validator("encryption_key", mode="before")
-    @classmethod
-    def _blank_key_is_none(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
+# The part of the bot's settings these commands need (no token).
+AdminSettings = DatabaseSettings
 
 
 def load_admin_settings() -> AdminSettings:
@@ -77,7 +61,7 @@ def _required_cipher(settings: AdminSettings) -> TextCipher:
 
 def check_database_key(settings: Settings) -> None:
     """Before the bot starts: refuse a wrong or missing key in one line, writing nothing."""
-    verify_key_file(settings.database_path, _cipher(settings.encryption_key))
+    verify_key_before_start(settings.database, _cipher(settings.encryption_key))
 
 
 def texts_at_rest(settings: Settings) -> str:
@@ -96,12 +80,12 @@ def keygen(args: argparse.Namespace) -> int:
 def encrypt_db(args: argparse.Namespace) -> int:
     """Encrypt every plain text in the database with ENCRYPTION_KEY."""
     settings = load_admin_settings()
-    done = asyncio.run(encrypt_database(settings.database_path, _required_cipher(settings)))
+    done = asyncio.run(encrypt_database(settings.database, _required_cipher(settings)))
     if done.already_done:
-        print(f"{settings.database_path} was already encrypted with this key; nothing to do")
+        print(f"{settings.database.shown} was already encrypted with this key; nothing to do")
     else:
         print(
-            f"{settings.database_path} encrypted: {done.values_changed} values sealed. "
+            f"{settings.database.shown} encrypted: {done.values_changed} values sealed. "
             "Keep ENCRYPTION_KEY safe: without it the texts cannot be read."
         )
     return 0
@@ -114,9 +98,9 @@ def rotate_key(args: argparse.Namespace) -> int:
     new = load_cipher(new_key)
     if new is None:
         raise SettingsError("--new-key is empty: run `python -m bot keygen` for a new key.")
-    done = asyncio.run(rotate_database_key(settings.database_path, _required_cipher(settings), new))
+    done = asyncio.run(rotate_database_key(settings.database, _required_cipher(settings), new))
     print(
-        f"{settings.database_path} re-encrypted: {done.values_changed} values. Set "
+        f"{settings.database.shown} re-encrypted: {done.values_changed} values. Set "
         "ENCRYPTION_KEY to the new key before starting the bot."
     )
     return 0
@@ -125,9 +109,10 @@ def rotate_key(args: argparse.Namespace) -> int:
 def backup(args: argparse.Namespace) -> int:
     """Write a consistent copy of the database to PATH."""
     settings = load_admin_settings()
-    result = backup_database(settings.database_path, args.path)
+    result = backup_database(settings.database, args.path)
     counts = " ".join(f"{table}={count}" for table, count in result.row_counts.items())
-    print(f"backup written to {result.path} ({counts}; integrity check ok)")
+    checked = "integrity check ok" if settings.database.backend == "sqlite" else "pg_dump format"
+    print(f"backup written to {result.path} ({counts}; {checked})")
     return 0
 
 

@@ -1,14 +1,16 @@
-"""python-telegram-bot persistence kept in Kindling's own SQLite database.
+"""python-telegram-bot persistence kept in Kindling's own database, in its conversation store.
 
-Conversation states and per-person drafts (``user_data``) are stored through the repository, so
-a conversation half-way through survives a restart, and ``/delete`` can erase them with
-everything else. Values are stored as JSON: drafts hold only plain values.
+Conversation states and per-person drafts (``user_data``) are stored in the
+:class:`storage.conversations.ConversationStore` of whichever backend runs (SQLite or
+PostgreSQL; this class never asks which), so a conversation half-way through survives a
+restart, and ``/delete`` can erase them with everything else. Values are stored as JSON: drafts
+hold only plain values.
 
 python-telegram-bot hands every chat and user it saw an update from to ``update_*_data`` at each
 flush, changed or not; a document identical to the one the database already holds is not
 written again (most people's chat data is always empty). The rest of a flush, which the library
-starts all at once, is written in one transaction (``Repository.save_persisted``): one commit
-and one fsync per flush rather than one per person, so people's own saves do not queue behind
+starts all at once, is written in one transaction (``ConversationStore.save_persisted``): one
+commit and one fsync per flush rather than one per person, so people's own saves do not queue behind
 a long line of them. Each ``update_*`` call returns once its write is committed.
 """
 
@@ -22,8 +24,8 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
+from storage.conversations import ConversationStore
 from storage.models import StoredBlob, StoredConversation
-from storage.repository import Repository
 
 USER_DATA = "user_data"
 CHAT_DATA = "chat_data"
@@ -37,15 +39,15 @@ def _decode_key(text: str) -> ConversationKey:
     return tuple(json.loads(text))
 
 
-class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
-    def __init__(self, repository: Repository, update_interval: float = 0.5) -> None:
+class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
+    def __init__(self, store: ConversationStore, update_interval: float = 0.5) -> None:
         super().__init__(
             store_data=PersistenceInput(
                 bot_data=False, chat_data=True, user_data=True, callback_data=False
             ),
             update_interval=update_interval,
         )
-        self.repository = repository
+        self.store = store
         self._conversations: dict[str, ConversationDict] = {}
         # The JSON the database holds for each (kind, key) that has a row, as read at start-up
         # and written since; a kind is in ``_loaded`` once all its rows were read.
@@ -70,10 +72,10 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         self._pending_states.clear()
         self._pending_blobs.clear()
         self._batch = None  # writes staged from now on go in the next transaction
-        await self.repository.save_persisted(states, blobs)
+        await self.store.save_persisted(states, blobs)
 
     async def _load(self, kind: str) -> dict[int, dict[str, Any]]:
-        stored = await self.repository.load_blobs(kind)
+        stored = await self.store.load_blobs(kind)
         self._stored.update({(kind, key): data for key, data in stored.items()})
         self._loaded.add(kind)
         return defaultdict(dict, {key: json.loads(data) for key, data in stored.items()})
@@ -102,7 +104,7 @@ class SqlitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         return None
 
     async def get_conversations(self, name: str) -> ConversationDict:
-        stored = await self.repository.load_conversations(name)
+        stored = await self.store.load_conversations(name)
         conversations = {_decode_key(key): json.loads(state) for key, (_, state) in stored.items()}
         self._conversations[name] = dict(conversations)
         return conversations

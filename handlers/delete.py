@@ -19,7 +19,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.persistence import SqlitePersistence
+from bot.persistence import ConversationStorePersistence
 from bot.services import services
 from handlers.flow import END, Flow, end_all_flows
 
@@ -48,7 +48,7 @@ async def erase_everything(context: ContextTypes.DEFAULT_TYPE, chat_id: int, use
     # Flows first, so their final "ended" state is not written back after the rows are gone.
     end_all_flows(application, chat_id, user_id)
     await services(context).repo.delete_person(chat_id)
-    if isinstance(application.persistence, SqlitePersistence):
+    if isinstance(application.persistence, ConversationStorePersistence):
         application.persistence.forget_chat(chat_id)
     if context.user_data is not None:
         context.user_data.clear()

@@ -225,6 +225,22 @@ def _bad_request(description: str) -> ApiError:
     return ApiError(400, description)
 
 
+# Telegram's ~30 messages a second is for bulk notifications; a reply to someone who wrote or
+# tapped this recently counts only against that chat's own limit.
+REPLY_WINDOW_SECONDS = 60.0
+
+
+def _sender_chat(body: dict[str, Any]) -> int | None:
+    """The private chat an incoming update comes from, if it names one."""
+    for kind in ("message", "edited_message", "callback_query"):
+        item = body.get(kind)
+        if isinstance(item, dict):
+            sender = item.get("from") or {}
+            if isinstance(sender.get("id"), int):
+                return int(sender["id"])
+    return None
+
+
 def _too_many_requests(retry_after: int) -> ApiError:
     return ApiError(
         429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
@@ -1469,6 +1485,9 @@ class BotApiEmulator:
         self._command_sets: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._global_bucket: _TokenBucket | None = None
         self._chat_buckets: dict[int, _TokenBucket] = {}
+        # When each chat last wrote or tapped: a message to it within REPLY_WINDOW_SECONDS is a
+        # reply, which Telegram's bulk limit does not count.
+        self._last_heard: dict[int, float] = {}
         self._cond = asyncio.Condition()
         self._background: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
@@ -1852,6 +1871,9 @@ class BotApiEmulator:
     async def _enqueue(self, body: dict[str, Any]) -> dict[str, Any]:
         update = {"update_id": self._next_update_id, **body}
         self._next_update_id += 1
+        sender = _sender_chat(body)
+        if sender is not None:
+            self._last_heard[sender] = self._clock()
         self._updates.append(update)
         self._queued[update["update_id"]] = update
         await self._notify()
@@ -1983,7 +2005,8 @@ class BotApiEmulator:
         return person
 
     def _check_flood(self, chat_id: int) -> None:
-        """Take a token from the global and the per-chat bucket or refuse with a 429."""
+        """Take a token from the per-chat bucket, and from the global (bulk) one unless the
+        message answers someone who just wrote, or refuse with a 429."""
         if not self.flood_limits:
             return
         now = self._clock()
@@ -1993,10 +2016,15 @@ class BotApiEmulator:
         if chat_bucket is None:
             chat_bucket = _TokenBucket(self.per_chat_burst, self.per_chat_rate, now)
             self._chat_buckets[chat_id] = chat_bucket
-        wait = max(self._global_bucket.wait_time(now), chat_bucket.wait_time(now))
+        heard = self._last_heard.get(chat_id)
+        bulk = heard is None or now - heard > REPLY_WINDOW_SECONDS
+        wait = chat_bucket.wait_time(now)
+        if bulk:
+            wait = max(wait, self._global_bucket.wait_time(now))
         if wait > 0:
             raise _too_many_requests(max(1, math.ceil(wait)))
-        self._global_bucket.take()
+        if bulk:
+            self._global_bucket.take()
         chat_bucket.take()
 
     @staticmethod

@@ -22,6 +22,7 @@ from bot.clock import Clock
 from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator
 from sandbox.webchat import WebChat
+from storage.target import Backend, DatabaseTarget
 
 SANDBOX_BOT_USERNAME = "KindlingSandboxBot"
 
@@ -42,13 +43,22 @@ def sandbox_token() -> str:
     return f"{secrets.randbelow(9 * 10**9) + 10**9}:{secrets.token_urlsafe(27)}"
 
 
-def sandbox_settings(emulator: BotApiEmulator, database: Path, **overrides: Any) -> Settings:
+def sandbox_settings(
+    emulator: BotApiEmulator, database: Path | DatabaseTarget, **overrides: Any
+) -> Settings:
     """Settings for the bot against the emulator; the environment still supplies the rest
-    (LOG_LEVEL, TICK_SECONDS, ...), but a local ``.env`` is not read: it may hold a real token."""
+    (LOG_LEVEL, TICK_SECONDS, ...), but a local ``.env`` is not read: it may hold a real token.
+    ``database`` is a SQLite file or any target (a PostgreSQL database, in the tests)."""
+    target = database if isinstance(database, DatabaseTarget) else DatabaseTarget.sqlite(database)
+    where: dict[str, Any] = (
+        {"database_path": target.path, "database_url": None}
+        if target.backend is Backend.SQLITE
+        else {"database_url": target.conninfo}
+    )
     values: dict[str, Any] = {
         "telegram_bot_token": emulator.token,
         "telegram_api_base_url": emulator.base_url,
-        "database_path": database,
+        **where,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -1,7 +1,8 @@
 """Sending one scheduled message, retrying what is safe to retry.
 
-Every call still goes through python-telegram-bot's ``AIORateLimiter`` (configured in
-``bot/app.py``), which keeps under the global rate and waits out a 429's ``retry_after`` itself.
+Every call still goes through Kindling's rate limiter (``bot/rate_limits.py``; scheduled sends
+use its bulk budget), which keeps under the bulk rate and waits out a 429's ``retry_after``
+itself.
 What reaches this module is what the limiter does not handle:
 
 * a network error or a 5xx from Telegram: retried with exponential backoff, a bounded number of

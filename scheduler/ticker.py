@@ -39,6 +39,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.content.library import Prompt
+from bot.rate_limits import BULK
 from bot.recap import compose_weekly_recap, week_to_recap
 from handlers.prompt_buttons import prompt_keyboard
 from scheduler.plan import next_prompt_at, next_recap_at
@@ -380,7 +381,11 @@ class _Run:
     async def _send_text(self, chat_id: int, text: str, markup: Any = None) -> Message:
         return await send_with_retry(
             lambda: self.bot.send_message(
-                chat_id, text, reply_markup=markup, read_timeout=self.ticker.read_timeout
+                chat_id,
+                text,
+                reply_markup=markup,
+                read_timeout=self.ticker.read_timeout,
+                rate_limit_args=BULK,
             ),
             self.ticker.retry,
         )
@@ -397,6 +402,7 @@ class _Run:
                     chart,
                     caption=recap.chart_caption,
                     read_timeout=self.ticker.read_timeout,
+                    rate_limit_args=BULK,
                 ),
                 self.ticker.retry,
             )

@@ -11,32 +11,28 @@ the key, kept in the ``meta`` table. Opening with another key is refused before 
 written; so is opening an encrypted database without a key, or a database with plain texts
 under a key (``python -m bot encrypt-db`` seals them first).
 
-The same module holds the two in-place conversions an operator runs with the bot stopped:
-:func:`encrypt_database` (plain to sealed) and :func:`rotate_database_key` (one key to another).
-Each runs in one transaction: it completes, or the file is left as it was.
+The same module holds the logic of the two in-place conversions an operator runs with the bot
+stopped, :func:`encrypt_texts` (plain to sealed) and :func:`rotate_texts` (one key to another),
+over any backend's :class:`SealedTexts`. Each runs in one transaction: it completes, or the
+database is left as it was. The key never reaches the database server: only sealed values and
+the key check do.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import os
-import sqlite3
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Protocol
 
-import aiosqlite
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from storage.errors import DatabaseUnreadableError, StorageError
-from storage.migrate import migrate
+from storage.errors import StorageError
 
 PREFIX = "enc1:"
-BUSY_TIMEOUT_MS = 5000
 KEY_BYTES = 32
 NONCE_BYTES = 12
 KEY_CHECK_META = "key_check"
@@ -156,84 +152,14 @@ PLAIN_TEXTS_UNDER_KEY = (
 )
 
 
-async def _table_exists(db: aiosqlite.Connection, name: str) -> bool:
-    async with db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-    ) as cursor:
-        return await cursor.fetchone() is not None
-
-
-async def stored_key_check(db: aiosqlite.Connection) -> str | None:
-    """The key check kept in ``meta``, or None (no meta table yet, or never encrypted)."""
-    if not await _table_exists(db, "meta"):
-        return None
-    async with db.execute("SELECT value FROM meta WHERE key = ?", (KEY_CHECK_META,)) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else str(row[0])
-
-
-async def verify_key(db: aiosqlite.Connection, cipher: TextCipher | None) -> None:
-    """Refuse a key that does not match the database, or a missing one. Reads only."""
-    stored = await stored_key_check(db)
+def check_key(stored: str | None, cipher: TextCipher | None) -> None:
+    """Refuse a key that does not match the database's key check, or a missing one."""
     if stored is None:
         return
     if cipher is None:
         raise EncryptionKeyError(KEY_MISSING)
     if not cipher.matches(stored):
         raise EncryptionKeyError(WRONG_KEY)
-
-
-def verify_key_file(path: Path, cipher: TextCipher | None) -> None:
-    """:func:`verify_key` for a file, before the bot starts, with plain sqlite3 and reads only.
-
-    A file that is missing or unreadable passes here: opening it properly reports that.
-    """
-    if not path.exists():
-        return
-    try:
-        with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as db:
-            found = db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
-            ).fetchone()
-            row = (
-                db.execute("SELECT value FROM meta WHERE key = ?", (KEY_CHECK_META,)).fetchone()
-                if found
-                else None
-            )
-    except sqlite3.DatabaseError:
-        return
-    if row is None:
-        return
-    if cipher is None:
-        raise EncryptionKeyError(KEY_MISSING)
-    if not cipher.matches(str(row[0])):
-        raise EncryptionKeyError(WRONG_KEY)
-
-
-async def _holds_person_texts(db: aiosqlite.Connection) -> bool:
-    for table, columns in SEALED_COLUMNS.items():
-        if not await _table_exists(db, table):
-            continue
-        present = " OR ".join(f"{column} IS NOT NULL" for column in columns)
-        async with db.execute(f"SELECT 1 FROM {table} WHERE {present} LIMIT 1") as cursor:
-            if await cursor.fetchone() is not None:
-                return True
-    return False
-
-
-async def adopt_key(db: aiosqlite.Connection, cipher: TextCipher | None) -> None:
-    """After migrations: on the first start with a key, remember it through a key check.
-
-    A database that already holds plain texts is refused instead, so no one believes texts are
-    encrypted while old ones are not.
-    """
-    if cipher is None or await stored_key_check(db) is not None:
-        return
-    if await _holds_person_texts(db):
-        raise EncryptionKeyError(PLAIN_TEXTS_UNDER_KEY)
-    await db.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?)", (KEY_CHECK_META, cipher.key_check())
-    )
 
 
 # -- converting a database in place (the bot stopped) -----------------------------------------
@@ -247,129 +173,64 @@ class Conversion:
     already_done: bool = False
 
 
-async def _rewrite_columns(
-    db: aiosqlite.Connection, convert: Callable[[str, str], str | None]
-) -> int:
-    """Apply ``convert(field, value)`` to every sealed column; None means leave the value."""
-    changed = 0
-    for table, columns in SEALED_COLUMNS.items():
-        if not await _table_exists(db, table):
-            continue
-        for column in columns:
-            field = f"{table}.{column}"
-            async with db.execute(
-                f"SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL"
-            ) as cursor:
-                rows = list(await cursor.fetchall())
-            for rowid, value in rows:
-                new_value = convert(field, value)
-                if new_value is not None and new_value != value:
-                    await db.execute(
-                        f"UPDATE {table} SET {column} = ? WHERE rowid = ?", (new_value, rowid)
-                    )
-                    changed += 1
-    return changed
+# ``convert(field, value)`` for one sealed column's value; None leaves the value as it is.
+Convert = Callable[[str, str], str | None]
 
 
-async def _connect_for_conversion(path: Path) -> aiosqlite.Connection:
-    """A connection set up as the bot's is, with no key applied: the callers check the key,
-    then bring the schema up to date (so the meta table exists) before changing anything."""
-    if not await asyncio.to_thread(path.exists):
-        raise StorageError(f"there is no database at {path}")
-    db = await aiosqlite.connect(path, isolation_level=None)
-    try:
-        await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        try:
-            await db.execute("PRAGMA journal_mode = WAL")
-        except sqlite3.DatabaseError as exc:
-            raise DatabaseUnreadableError(
-                f"{path} is not a Kindling database or is damaged ({exc}); it was left untouched"
-            ) from exc
-        await db.execute("PRAGMA foreign_keys = ON")
-        # Old plain values are overwritten with zeros as they are replaced.
-        await db.execute("PRAGMA secure_delete = ON")
-    except BaseException:
-        await db.close()
-        raise
-    return db
+class SealedTexts(Protocol):
+    """One backend's sealed columns, for the conversions below (schema already up to date)."""
+
+    async def stored_key_check(self) -> str | None: ...
+
+    async def rewrite(self, convert: Convert, key_check: str) -> int:
+        """In one transaction: apply ``convert`` to every value of ``SEALED_COLUMNS`` and keep
+        ``key_check`` as the database's key check. Returns how many values changed."""
+        ...
 
 
-async def _finish(db: aiosqlite.Connection) -> None:
-    # secure_delete zeroed the old values' bytes; the checkpoint moves that into the main file
-    # and empties the write-ahead log, so no plain copy lingers on disk.
-    await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    await db.close()
+def refuse_encryption(stored: str | None, cipher: TextCipher) -> None:
+    """Raise unless ``encrypt_texts`` may run on a database with this key check."""
+    if stored is not None and not cipher.matches(stored):
+        raise EncryptionKeyError(
+            "the database is already encrypted with another key; nothing was changed. "
+            "Use `python -m bot rotate-key` to change keys"
+        )
 
 
-async def encrypt_database(path: Path, cipher: TextCipher) -> Conversion:
-    """Seal every plain text in the database with ``cipher``, in one transaction."""
-    db = await _connect_for_conversion(path)
-    try:
-        stored = await stored_key_check(db)
-        if stored is not None and not cipher.matches(stored):
-            raise EncryptionKeyError(
-                "the database is already encrypted with another key; nothing was changed. "
-                "Use `python -m bot rotate-key` to change keys"
-            )
-        await migrate(db)
-        await db.execute("BEGIN IMMEDIATE")
-        try:
+def refuse_rotation(stored: str | None, old: TextCipher, new: TextCipher) -> None:
+    """Raise unless ``rotate_texts`` may run on a database with this key check."""
+    if stored is None:
+        raise EncryptionKeyError(
+            "the database is not encrypted yet; nothing was changed. "
+            "Run `python -m bot encrypt-db` first"
+        )
+    if not old.matches(stored):
+        raise EncryptionKeyError(WRONG_KEY)
+    if new.matches(stored):
+        raise EncryptionKeyError("the new key is the key already in use; nothing was changed")
 
-            def seal_plain(field: str, value: str) -> str | None:
-                # A value counts as sealed only if it opens with this key: a person may have
-                # typed something that merely starts like a sealed value.
-                if is_sealed(value) and cipher.unseals(field, value):
-                    return None
-                return cipher.seal(field, value)
 
-            changed = await _rewrite_columns(db, seal_plain)
-            if stored is None:
-                await db.execute(
-                    "INSERT INTO meta (key, value) VALUES (?, ?)",
-                    (KEY_CHECK_META, cipher.key_check()),
-                )
-            await db.execute("COMMIT")
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
-    except BaseException:
-        await db.close()
-        raise
-    await _finish(db)
+async def encrypt_texts(texts: SealedTexts, cipher: TextCipher) -> Conversion:
+    """Seal every plain text with ``cipher``."""
+    stored = await texts.stored_key_check()
+    refuse_encryption(stored, cipher)
+
+    def seal_plain(field: str, value: str) -> str | None:
+        # A value counts as sealed only if it opens with this key: a person may have typed
+        # something that merely starts like a sealed value.
+        if is_sealed(value) and cipher.unseals(field, value):
+            return None
+        return cipher.seal(field, value)
+
+    changed = await texts.rewrite(seal_plain, stored or cipher.key_check())
     return Conversion(values_changed=changed, already_done=stored is not None and changed == 0)
 
 
-async def rotate_database_key(path: Path, old: TextCipher, new: TextCipher) -> Conversion:
-    """Re-seal every text from the ``old`` key to the ``new`` one, in one transaction."""
-    db = await _connect_for_conversion(path)
-    try:
-        stored = await stored_key_check(db)
-        if stored is None:
-            raise EncryptionKeyError(
-                "the database is not encrypted yet; nothing was changed. "
-                "Run `python -m bot encrypt-db` first"
-            )
-        if not old.matches(stored):
-            raise EncryptionKeyError(WRONG_KEY)
-        if new.matches(stored):
-            raise EncryptionKeyError("the new key is the key already in use; nothing was changed")
-        await migrate(db)
-        await db.execute("BEGIN IMMEDIATE")
-        try:
+async def rotate_texts(texts: SealedTexts, old: TextCipher, new: TextCipher) -> Conversion:
+    """Re-seal every text from the ``old`` key to the ``new`` one."""
+    refuse_rotation(await texts.stored_key_check(), old, new)
 
-            def reseal(field: str, value: str) -> str:
-                return new.seal(field, old.unseal(field, value))
+    def reseal(field: str, value: str) -> str:
+        return new.seal(field, old.unseal(field, value))
 
-            changed = await _rewrite_columns(db, reseal)
-            await db.execute(
-                "UPDATE meta SET value = ? WHERE key = ?", (new.key_check(), KEY_CHECK_META)
-            )
-            await db.execute("COMMIT")
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
-    except BaseException:
-        await db.close()
-        raise
-    await _finish(db)
-    return Conversion(values_changed=changed)
+    return Conversion(values_changed=await texts.rewrite(reseal, new.key_check()))

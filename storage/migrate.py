@@ -1,7 +1,9 @@
-"""Versioned schema migrations, tracked in SQLite's ``PRAGMA user_version``.
+"""Versioned schema migrations, one folder per dialect: ``storage/migrations/<backend>``.
 
-Migrations are the numbered ``.sql`` files in ``storage/migrations``. Each runs in its own
-transaction together with the version bump, so a crash mid-way leaves the previous version intact.
+Both dialects have the same versions (version N is the same schema, in each one's own types).
+On SQLite the version is ``PRAGMA user_version``; PostgreSQL's is in storage/postgres_migrate.py.
+Each migration runs in its own transaction together with the version bump, so a crash mid-way
+leaves the previous version intact.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from importlib import resources
 import aiosqlite
 
 from storage.errors import SchemaTooNewError
+from storage.target import Backend
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -24,10 +27,10 @@ class Migration:
     sql: str
 
 
-def available_migrations() -> list[Migration]:
-    """Every migration shipped with the package, in version order, numbered 1, 2, 3..."""
+def available_migrations(backend: Backend = Backend.SQLITE) -> list[Migration]:
+    """Every migration of one dialect, in version order, numbered 1, 2, 3..."""
     found: list[Migration] = []
-    for item in resources.files("storage.migrations").iterdir():
+    for item in resources.files(f"storage.migrations.{backend}").iterdir():
         match = _NAME.match(item.name)
         if match:
             found.append(Migration(int(match.group(1)), item.name, item.read_text("utf-8")))
@@ -38,8 +41,15 @@ def available_migrations() -> list[Migration]:
     return found
 
 
-def latest_version() -> int:
-    return len(available_migrations())
+def latest_version(backend: Backend = Backend.SQLITE) -> int:
+    return len(available_migrations(backend))
+
+
+def too_new(found: int, known: int) -> SchemaTooNewError:
+    return SchemaTooNewError(
+        f"the database is at schema version {found}, but this Kindling only knows up to "
+        f"{known}; upgrade Kindling or point DATABASE_URL at another database"
+    )
 
 
 async def schema_version(db: aiosqlite.Connection) -> int:
@@ -58,10 +68,7 @@ async def migrate(db: aiosqlite.Connection, target: int | None = None) -> int:
     target = len(migrations) if target is None else target
     current = await schema_version(db)
     if current > len(migrations):
-        raise SchemaTooNewError(
-            f"the database is at schema version {current}, but this Kindling only knows up to "
-            f"{len(migrations)}; upgrade Kindling or point DATABASE_PATH at another file"
-        )
+        raise too_new(current, len(migrations))
     for migration in migrations[current:target]:
         script = (
             f"BEGIN IMMEDIATE;\n{migration.sql}\n"

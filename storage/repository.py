@@ -1,7 +1,15 @@
 """The storage interface every other layer talks to.
 
-Handlers and the scheduler depend on :class:`Repository` only, so a PostgreSQL backend can be
-added later by implementing this class, without touching them.
+Handlers and the scheduler depend on :class:`Repository` only; SQLite (storage/sqlite.py) and
+PostgreSQL (storage/postgres.py) implement it with the same semantics, which both are tested to
+hold (tests/storage):
+
+- instants are aware UTC datetimes, stored to the whole second (a fraction is dropped);
+- local times of day are ``time`` (hours and minutes), calendar dates ``date`` (a delivery's
+  ``local_date`` is its ISO text, ``YYYY-MM-DD``);
+- texts a person wrote are kept up to ``MAX_STORED_TEXT_CHARS`` and sealed when a key is set;
+- a delivery is claimed at most once (a unique row), whatever runs at the same time;
+- each method is one transaction: it happens whole or not at all.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from storage.conversations import ConversationStore
 from storage.models import (
     Delivery,
     DeliveryKind,
@@ -21,8 +30,6 @@ from storage.models import (
     Person,
     RoutineAnswer,
     RoutineCheck,
-    StoredBlob,
-    StoredConversation,
 )
 
 # Fields of Person a caller may change; first_seen and chat_id never change.
@@ -209,18 +216,9 @@ class Repository(ABC):
     ) -> list[RoutineCheck]:
         """The person's checks for local dates from ``first_day`` to ``last_day`` inclusive."""
 
-    # -- conversation state and bot persistence ----------------------------------------------
+    # -- python-telegram-bot's own state ---------------------------------------------------
+    @property
     @abstractmethod
-    async def load_conversations(self, name: str) -> dict[str, tuple[int | None, str]]:
-        """Stored conversation states of one handler: key -> (chat id, JSON state)."""
-
-    @abstractmethod
-    async def load_blobs(self, kind: str) -> dict[int, str]:
-        """Stored per-user or per-chat JSON documents of one kind."""
-
-    @abstractmethod
-    async def save_persisted(
-        self, conversations: Sequence[StoredConversation], blobs: Sequence[StoredBlob]
-    ) -> None:
-        """Store (or forget) many conversation states and documents in one transaction: all of
-        them or, on an error, none."""
+    def conversations(self) -> ConversationStore:
+        """The store behind the bot's persistence, on the same database (delete_person erases
+        a person's rows there too)."""

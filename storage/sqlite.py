@@ -20,7 +20,9 @@ from typing import Any
 import aiosqlite
 
 from storage import sqlite_file
-from storage.crypto import TextCipher, adopt_key, verify_key
+from storage.bounds import MAX_STORED_TEXT_CHARS, bound_extra, bound_text  # noqa: F401
+from storage.conversations import ConversationStore
+from storage.crypto import TextCipher
 from storage.errors import DatabaseUnreadableError, StorageError
 from storage.migrate import migrate
 from storage.models import (
@@ -34,10 +36,10 @@ from storage.models import (
     Person,
     RoutineAnswer,
     RoutineCheck,
-    StoredBlob,
-    StoredConversation,
 )
 from storage.repository import PERSON_FIELDS, Repository
+from storage.sqlite_conversations import SqliteConversationStore
+from storage.sqlite_keys import adopt_key, verify_key
 
 log = logging.getLogger(__name__)
 
@@ -63,26 +65,6 @@ _INSTANT_FIELDS = frozenset({"quiet_until", "next_prompt_at", "next_recap_at", "
 _TIME_FIELDS = frozenset({"prompt_time", "recap_time"})
 # Person fields a person typed themselves: bounded and sealed like entry texts.
 _PERSON_TEXT_FIELDS = frozenset({"trusted_name", "trusted_contact"})
-
-# A hard cap on any one text a person wrote, whatever a handler let through (handlers keep
-# less, see handlers/entry_text.py, and tell the person); beyond it the text is cut here.
-MAX_STORED_TEXT_CHARS = 4000
-
-
-def bound_text(value: Any) -> Any:
-    """A text cut to ``MAX_STORED_TEXT_CHARS``; anything else unchanged."""
-    if isinstance(value, str) and len(value) > MAX_STORED_TEXT_CHARS:
-        return value[:MAX_STORED_TEXT_CHARS]
-    return value
-
-
-def bound_extra(value: Any) -> Any:
-    """``bound_text`` applied to every text inside an entry's ``extra`` document."""
-    if isinstance(value, dict):
-        return {key: bound_extra(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [bound_extra(item) for item in value]
-    return bound_text(value)
 
 
 def _is_read_only(error: sqlite3.Error) -> bool:
@@ -185,6 +167,7 @@ class SqliteRepository(Repository):
         self._db: aiosqlite.Connection | None = None
         self._file = sqlite_file.DatabaseFile(self.path)
         self._lock = asyncio.Lock()
+        self._conversations = SqliteConversationStore(self)
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def open(self) -> None:
@@ -678,54 +661,7 @@ class SqliteRepository(Repository):
         )
         return [self._routine_check(row) for row in rows]
 
-    # -- conversation state and bot persistence ----------------------------------------------
-    async def load_conversations(self, name: str) -> dict[str, tuple[int | None, str]]:
-        rows = await self._fetchall(
-            "SELECT key, chat_id, state FROM conversations WHERE name = ?", (name,)
-        )
-        return {key: (chat_id, state) for key, chat_id, state in rows}
-
-    async def save_persisted(
-        self, conversations: Sequence[StoredConversation], blobs: Sequence[StoredBlob]
-    ) -> None:
-        # One transaction (one fsync) for a whole persistence flush, instead of one per
-        # document and state: with many people active the flush otherwise holds the connection
-        # for one commit per changed person, and their own saves wait behind it.
-        if not conversations and not blobs:
-            return
-        gone_states = [(c.name, c.key) for c in conversations if c.state_json is None]
-        states = [
-            (c.name, c.key, c.chat_id, c.state_json)
-            for c in conversations
-            if c.state_json is not None
-        ]
-        gone_blobs = [(b.kind, b.key) for b in blobs if b.data_json is None]
-        documents = [
-            (b.kind, b.key, self._seal("bot_blobs.data", b.data_json))
-            for b in blobs
-            if b.data_json is not None
-        ]
-        async with self._lock, self._transaction() as db:
-            if gone_states:
-                await db.executemany(
-                    "DELETE FROM conversations WHERE name = ? AND key = ?", gone_states
-                )
-            if states:
-                await db.executemany(
-                    "INSERT INTO conversations (name, key, chat_id, state) "
-                    "VALUES (?, ?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET "
-                    "state = excluded.state, chat_id = excluded.chat_id",
-                    states,
-                )
-            if gone_blobs:
-                await db.executemany("DELETE FROM bot_blobs WHERE kind = ? AND key = ?", gone_blobs)
-            if documents:
-                await db.executemany(
-                    "INSERT INTO bot_blobs (kind, key, data) VALUES (?, ?, ?) "
-                    "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
-                    documents,
-                )
-
-    async def load_blobs(self, kind: str) -> dict[int, str]:
-        rows = await self._fetchall("SELECT key, data FROM bot_blobs WHERE kind = ?", (kind,))
-        return {key: self._unseal("bot_blobs.data", data) for key, data in rows}
+    # -- python-telegram-bot's own state ---------------------------------------------------
+    @property
+    def conversations(self) -> ConversationStore:
+        return self._conversations

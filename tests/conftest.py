@@ -1,9 +1,16 @@
-"""Fixtures: a fresh emulator, a fresh SQLite file and the real bot for every test."""
+"""Fixtures: a fresh emulator, a fresh database and the real bot for every test.
+
+Every test that uses a database (through ``database``, ``settings`` or ``bot``) runs twice: on a
+SQLite file and on a fresh database of a real PostgreSQL server that the run starts itself
+(sandbox/postgres_server.py). ``--backend sqlite`` (or ``postgres``) runs one pass only; a
+test marked ``sqlite_only`` is about the SQLite file itself (its bytes, locks or pages).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +22,10 @@ from bot.logs import QUIET_LOGGERS
 from bot.places import place_index
 from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator
-from tests.harness import make_settings, running_bot
+from sandbox.postgres_server import LocalPostgres
+from storage.repository import Repository
+from storage.target import Backend, DatabaseTarget
+from tests.harness import make_settings, open_repository, running_bot
 
 # A Wednesday morning in late November, far from any daylight-saving change in either
 # hemisphere unless a test moves it there on purpose.
@@ -45,14 +55,95 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        action="append",
+        choices=[str(b) for b in Backend],
+        help="run database tests on this backend only (repeatable; default: both)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: about the SQLite file itself; not run on PostgreSQL"
+    )
+    config.addinivalue_line(
+        "markers", "postgres_only: about the PostgreSQL server itself; not run on SQLite"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    chosen = metafunc.config.getoption("backend") or [str(b) for b in Backend]
+    for only in Backend:
+        if metafunc.definition.get_closest_marker(f"{only}_only"):
+            chosen = [b for b in chosen if b == only]
+    metafunc.parametrize("backend", [Backend(b) for b in chosen], indirect=True, ids=str)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[LocalPostgres]:
+    """One server for the whole run; each test gets its own database on it."""
+    with LocalPostgres() as server:
+        yield server
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> Backend:
+    return Backend(request.param)
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
+    """The SQLite file (for tests marked ``sqlite_only``, and the SQLite pass of the rest)."""
     return tmp_path / "kindling.db"
 
 
 @pytest.fixture
-def settings(emulator: BotApiEmulator, db_path: Path) -> Settings:
-    return make_settings(emulator, db_path)
+def database(
+    backend: Backend, db_path: Path, request: pytest.FixtureRequest
+) -> Iterator[DatabaseTarget]:
+    if backend is Backend.SQLITE:
+        yield DatabaseTarget.sqlite(db_path)
+        return
+    server: LocalPostgres = request.getfixturevalue("postgres_server")
+    name = f"t{uuid.uuid4().hex[:16]}"
+    yield DatabaseTarget(Backend.POSTGRES, conninfo=server.create_database(name))
+    server.drop_database(name)
+
+
+@pytest.fixture
+def another_database(
+    backend: Backend, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], DatabaseTarget]]:
+    """Makes more empty databases on the test's backend (removed afterwards)."""
+    made: list[str] = []
+
+    def make() -> DatabaseTarget:
+        name = f"t{uuid.uuid4().hex[:16]}"
+        if backend is Backend.SQLITE:
+            return DatabaseTarget.sqlite(tmp_path / f"{name}.db")
+        server: LocalPostgres = request.getfixturevalue("postgres_server")
+        made.append(name)
+        return DatabaseTarget(Backend.POSTGRES, conninfo=server.create_database(name))
+
+    yield make
+    for name in made:
+        request.getfixturevalue("postgres_server").drop_database(name)
+
+
+@pytest.fixture
+async def repo(database: DatabaseTarget) -> AsyncIterator[Repository]:
+    """The test's database, opened as the bot opens it."""
+    async with open_repository(database) as repository:
+        yield repository
+
+
+@pytest.fixture
+def settings(emulator: BotApiEmulator, database: DatabaseTarget) -> Settings:
+    return make_settings(emulator, database)
 
 
 @pytest.fixture

@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
+
+import psycopg
 
 from bot.app import KindlingApplication
 from bot.logs import PRIVATE_DEBUG_LOGGERS, QUIET_LOGGERS, configure_logging
@@ -20,14 +23,22 @@ from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator
 from sandbox.runner import running_bot, sandbox_settings
 from scheduler.plan import schedule_fields
+from storage.backends import make_repository
+from storage.crypto import TextCipher
 from storage.models import Person
 from storage.repository import Repository
+from storage.target import Backend, DatabaseTarget
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# What a broken constraint raises, on either backend.
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
+
 __all__ = [
+    "database_env",
     "logging_as_the_bot_sets_it_up",
     "make_settings",
+    "open_repository",
     "running_bot",
     "seed_person",
     "set_up",
@@ -57,7 +68,9 @@ def logging_as_the_bot_sets_it_up(level: str, secrets: Sequence[str] = ()) -> It
             logging.getLogger(name).setLevel(level_before)
 
 
-def make_settings(emulator: BotApiEmulator, database: Path, **overrides: Any) -> Settings:
+def make_settings(
+    emulator: BotApiEmulator, database: Path | DatabaseTarget, **overrides: Any
+) -> Settings:
     """Settings against the emulator, saving half-finished conversations every 0.1 s so
     restart tests need not wait long."""
     return sandbox_settings(emulator, database, **{"persistence_interval": 0.1, **overrides})
@@ -99,15 +112,43 @@ async def stored(bot: KindlingApplication, chat_id: int) -> Person:
     return person
 
 
+def database_env(database: Path | DatabaseTarget) -> dict[str, str]:
+    """The environment that points ``python -m bot`` at ``database``."""
+    target = database if isinstance(database, DatabaseTarget) else DatabaseTarget.sqlite(database)
+    if target.backend is Backend.SQLITE:
+        return {"DATABASE_PATH": str(target.path), "DATABASE_URL": ""}
+    assert target.conninfo is not None
+    return {"DATABASE_URL": target.conninfo}
+
+
+@asynccontextmanager
+async def open_repository(
+    database: Path | DatabaseTarget | Settings, cipher: TextCipher | None = None
+) -> AsyncIterator[Repository]:
+    """A repository on the test's database (as the bot would open it), closed afterwards."""
+    if isinstance(database, Settings):
+        target = database.database
+    elif isinstance(database, DatabaseTarget):
+        target = database
+    else:
+        target = DatabaseTarget.sqlite(database)
+    repo = make_repository(target, cipher=cipher)
+    await repo.open()
+    try:
+        yield repo
+    finally:
+        await repo.close()
+
+
 async def start_bot_process(
-    emulator: BotApiEmulator, db_path: Path, **env: str
+    emulator: BotApiEmulator, database: Path | DatabaseTarget, **env: str
 ) -> asyncio.subprocess.Process:
     """``python -m bot`` against the emulator, with a short tick so due nudges go out quickly."""
     environment = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": emulator.token,
         "TELEGRAM_API_BASE_URL": emulator.base_url,
-        "DATABASE_PATH": str(db_path),
+        **database_env(database),
         "PERSISTENCE_INTERVAL": "0.1",
         "TICK_SECONDS": "0.5",
         "LOG_LEVEL": "WARNING",

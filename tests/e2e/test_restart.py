@@ -1,36 +1,33 @@
 """The bot process is killed with SIGKILL half-way through onboarding, restarted, and the
-conversation carries on where it was: state lives in SQLite, not in the dead process."""
+conversation carries on where it was: state lives in the database, not in the dead process."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
-import sqlite3
-from pathlib import Path
+from datetime import time
 
 from sandbox.emulator import BotApiEmulator
-from tests.harness import start_bot_process
+from storage.target import DatabaseTarget
+from tests.harness import open_repository, start_bot_process
 
 
-def stored_onboarding_state(db_path: Path, chat_id: int) -> str | None:
-    with sqlite3.connect(db_path) as db:
-        row = db.execute(
-            "SELECT state FROM conversations WHERE name = 'onboarding' AND chat_id = ?",
-            (chat_id,),
-        ).fetchone()
-    return row[0] if row else None
+async def stored_onboarding_state(database: DatabaseTarget, chat_id: int) -> str | None:
+    async with open_repository(database) as repo:
+        stored = await repo.conversations.load_conversations("onboarding")
+    return next((state for chat, state in stored.values() if chat == chat_id), None)
 
 
 async def wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
     async with asyncio.timeout(timeout):
-        while not predicate():
+        while not await predicate():
             await asyncio.sleep(0.05)
 
 
 async def test_sigkill_mid_onboarding_then_restart_continues(
-    emulator: BotApiEmulator, db_path: Path
+    emulator: BotApiEmulator, database: DatabaseTarget
 ) -> None:
-    first = await start_bot_process(emulator, db_path)
+    first = await start_bot_process(emulator, database)
     try:
         jo = emulator.person(2001, "Jo")
         await jo.send("/start")
@@ -39,27 +36,34 @@ async def test_sigkill_mid_onboarding_then_restart_continues(
         await jo.send("Lisbon")
         await jo.expect("Lisbon, Portugal", timeout=30)
         question = await jo.expect("daily reflection")
+
         # The time question is stored (state TIME = 1), and the bot has polled again, which
         # confirms the "Lisbon" update so it is not delivered a second time.
-        await wait_for(lambda: stored_onboarding_state(db_path, 2001) == "1")
+        async def time_question_stored() -> bool:
+            return await stored_onboarding_state(database, 2001) == "1"
+
+        await wait_for(time_question_stored)
         await emulator.wait_for_poller()
     finally:
         first.send_signal(signal.SIGKILL)
         await first.wait()
     assert first.returncode == -signal.SIGKILL
 
-    second = await start_bot_process(emulator, db_path)
+    second = await start_bot_process(emulator, database)
     try:
         await emulator.wait_for_poller(timeout=30)
         await jo.press("07:00", message=question)
         done = await jo.expect("All set", timeout=30)
         assert "7:00 AM" in done.text and "Lisbon" in done.text
         assert await jo.wait_until_quiet() == []
-        with sqlite3.connect(db_path) as db:
-            zone, prompt_time, onboarded = db.execute(
-                "SELECT time_zone, prompt_time, onboarded FROM people WHERE chat_id = 2001"
-            ).fetchone()
-        assert (zone, prompt_time, onboarded) == ("Europe/Lisbon", "07:00", 1)
+        async with open_repository(database) as repo:
+            person = await repo.get_person(2001)
+        assert person is not None
+        assert (person.time_zone, person.prompt_time, person.onboarded) == (
+            "Europe/Lisbon",
+            time(7, 0),
+            True,
+        )
         # Nothing from before the kill was answered twice.
         assert len([m for m in jo.messages if "Lisbon, Portugal" in (m.text or "")]) == 1
     finally:

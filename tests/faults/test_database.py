@@ -91,6 +91,7 @@ async def finish_after_the_fault(person: EmulatedPerson, question: SentMessage) 
     assert [m for m in person.messages if "journal" in (m.text or "")] == [again]
 
 
+@pytest.mark.sqlite_only
 async def test_locked_past_the_busy_timeout_while_saving(
     emulator: BotApiEmulator, impatient_bot: KindlingApplication, db_path: Path
 ) -> None:
@@ -114,6 +115,7 @@ async def test_locked_past_the_busy_timeout_while_saving(
     )
 
 
+@pytest.mark.sqlite_only
 async def test_locked_past_the_busy_timeout_while_nudging(
     emulator: BotApiEmulator,
     impatient_bot: KindlingApplication,
@@ -151,6 +153,7 @@ async def fill_the_disk(repo: SqliteRepository, now: datetime) -> None:
                 await repo.add_entry(NewEntry(9399, EntryKind.WIN, now, "x" * size))
 
 
+@pytest.mark.sqlite_only
 async def test_disk_full_while_saving(
     emulator: BotApiEmulator, bot: KindlingApplication, clock: ManualClock
 ) -> None:
@@ -280,6 +283,7 @@ def take_away(db_path: Path, how: str) -> None:
         db_path.write_bytes(backup.read_bytes())
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("how", ["removed", "replaced"])
 async def test_the_database_removed_or_replaced_under_a_running_bot(
     how: str,

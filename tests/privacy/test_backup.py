@@ -7,6 +7,8 @@ import contextlib
 import shutil
 import sqlite3
 import stat
+import subprocess
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,16 +18,19 @@ from bot.app import KindlingApplication
 from bot.clock import ManualClock
 from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator
+from sandbox.postgres_server import LocalPostgres, find_binaries
 from storage.backup import backup_database
 from storage.errors import StorageError
 from storage.models import EntryKind, NewEntry
 from storage.sqlite import SqliteRepository
-from tests.harness import running_bot
+from storage.target import Backend, DatabaseTarget
+from tests.harness import open_repository, running_bot
 from tests.privacy.support import kindling_here, run_kindling
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
+@pytest.mark.sqlite_only
 async def test_a_backup_taken_during_writes_is_one_point_in_time(
     bot: KindlingApplication, settings: Settings, tmp_path: Path
 ) -> None:
@@ -86,6 +91,7 @@ async def test_a_backup_taken_during_writes_is_one_point_in_time(
         await again.close()
 
 
+@pytest.mark.sqlite_only
 async def test_backup_refuses_to_overwrite_and_needs_a_database(
     settings: Settings, bot: KindlingApplication, tmp_path: Path
 ) -> None:
@@ -99,6 +105,7 @@ async def test_backup_refuses_to_overwrite_and_needs_a_database(
     assert not (tmp_path / "new.db").exists()
 
 
+@pytest.mark.sqlite_only
 async def test_backup_command_while_the_bot_runs(
     emulator: BotApiEmulator, settings: Settings, clock: ManualClock, tmp_path: Path
 ) -> None:
@@ -129,3 +136,54 @@ async def test_backup_command_while_the_bot_runs(
         assert copy.execute("SELECT text FROM entries").fetchall() == [("I said no kindly",)]
     again = await kindling_here("backup", str(target), cwd=tmp_path, env={"DATABASE_PATH": "x.db"})
     assert again.returncode == 2 and len(again.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.postgres_only
+async def test_on_postgres_the_backup_command_runs_pg_dump_and_restores_whole(
+    emulator: BotApiEmulator,
+    settings: Settings,
+    clock: ManualClock,
+    tmp_path: Path,
+    postgres_server: LocalPostgres,
+) -> None:
+    url = settings.database.conninfo
+    assert url is not None
+    async with running_bot(settings, clock) as bot:
+        alex = emulator.person(6001, "Alex")
+        await alex.send("/win I said no kindly")
+        question = await alex.expect("fits it best")
+        await alex.press("I kept a boundary")
+        await alex.expect_edit("How connected", question)
+        await alex.press("Skip")
+        await alex.expect_edit("/journal", question)
+        original = await bot.services.repo.list_entries(6001)
+        target = tmp_path / "copy.dump"
+        done = await asyncio.to_thread(
+            run_kindling, "backup", str(target), cwd=tmp_path, env={"DATABASE_URL": url}
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == (
+            f"backup written to {target} (people=1 entries=1 deliveries=0; pg_dump format)"
+        )
+        assert stat.S_IMODE(target.stat().st_mode) == 0o600
+        await alex.send("/help")  # still running and answering
+        await alex.expect("What I can do")
+
+    # Restored into an empty database, it is a working Kindling database with that entry.
+    restored_url = postgres_server.create_database(f"restored{uuid.uuid4().hex[:8]}")
+    pg_restore = Path(find_binaries()) / "pg_restore"
+    restore = await asyncio.to_thread(
+        subprocess.run,
+        [str(pg_restore), "--no-owner", f"--dbname={restored_url}", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert restore.returncode == 0, restore.stderr
+    async with open_repository(DatabaseTarget(Backend.POSTGRES, conninfo=restored_url)) as again:
+        assert await again.list_entries(6001) == original
+        assert [e.text for e in original] == ["I said no kindly"]
+
+    again_run = await kindling_here("backup", str(target), cwd=tmp_path, env={"DATABASE_URL": url})
+    assert again_run.returncode == 2 and "already exists" in again_run.stderr
+    assert len(again_run.stderr.strip().splitlines()) == 1

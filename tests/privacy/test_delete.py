@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +13,7 @@ from sandbox.emulator import BotApiEmulator
 from scheduler.ticker import tick
 from storage.models import DeliveryKind, EntryKind, NewEntry, RoutineAnswer
 from tests.harness import running_bot
-from tests.privacy.support import database_bytes
+from tests.privacy.support import rows_about, stored_bytes
 
 PROMPT_REPLY_MARKER = "Zebracorn-reply-71"
 DRAFT_MARKER = "Zebracorn-draft-72"
@@ -72,10 +71,10 @@ async def test_erasing_everything_leaves_no_trace_and_start_begins_fresh(
         await alex.wait_until_quiet()
 
         async def draft_saved() -> bool:
-            return DRAFT_MARKER in (await repo.load_blobs("user_data")).get(4001, "")
+            return DRAFT_MARKER in (await repo.conversations.load_blobs("user_data")).get(4001, "")
 
         await wait_until(draft_saved, "the draft being persisted")
-        before = database_bytes(settings.database_path)
+        before = stored_bytes(settings.database)
         for marker in MARKERS:
             assert marker.encode() in before, marker  # the check below can fail
 
@@ -116,11 +115,11 @@ async def test_erasing_everything_leaves_no_trace_and_start_begins_fresh(
         assert await repo.get_person(4001) is None
         assert await repo.count_entries(4001) == 0
         assert await repo.list_deliveries(4001) == []
-        assert 4001 not in await repo.load_blobs("user_data")
-        assert 4001 not in await repo.load_blobs("chat_data")
+        assert 4001 not in await repo.conversations.load_blobs("user_data")
+        assert 4001 not in await repo.conversations.load_blobs("chat_data")
         for flow in flows(bot):
             assert flow.active_state(4001, 4001) is None, flow.name
-            stored = await repo.load_conversations(flow.name)  # type: ignore[arg-type]
+            stored = await repo.conversations.load_conversations(flow.name)  # type: ignore[arg-type]
             assert all(chat != 4001 for chat, _ in stored.values()), flow.name
         assert not bot.user_data.get(4001) and not bot.chat_data.get(4001)
         assert 4001 not in bot.services.flood_windows
@@ -138,17 +137,11 @@ async def test_erasing_everything_leaves_no_trace_and_start_begins_fresh(
         [answer] = [a for a in alex.answered_callbacks if a["callback_query_id"] == query_id]
         assert "expired" in answer["text"]
 
-    after = database_bytes(settings.database_path)
+    after = stored_bytes(settings.database)
     for marker in MARKERS:
         assert marker.encode() not in after, marker
     # No row about Alex in any table, including tables added after this test was written.
-    with sqlite3.connect(settings.database_path) as db:
-        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for table in tables:
-            columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-            for column in {"chat_id", "key"} & columns:
-                found = db.execute(f"SELECT count(*) FROM {table} WHERE {column} = 4001")
-                assert found.fetchone()[0] == 0, f"{table}.{column}"
+    assert rows_about(settings.database, 4001) == {}
 
     # A later /start begins from the very beginning.
     async with running_bot(settings, clock) as bot:

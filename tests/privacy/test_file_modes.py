@@ -22,6 +22,10 @@ from tests.harness import running_bot
 WORDS = "Quokka-words-8841"
 
 
+# About the SQLite file and its companions on disk.
+pytestmark = pytest.mark.sqlite_only
+
+
 @pytest.fixture
 def usual_umask() -> Iterator[None]:
     """022, as most systems set it: files are created readable by everyone unless asked not to."""

@@ -3,13 +3,13 @@ person."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, timedelta
 
 import pytest
 
 from bot.services import Services
 from storage.models import RoutineAnswer
+from tests.harness import INTEGRITY_ERRORS
 
 DAY = date(2026, 11, 25)
 
@@ -44,7 +44,7 @@ async def test_only_known_parts_and_answers(services: Services) -> None:
         await repo.record_routine_answer(1, DAY, "mood; DROP TABLE people", RoutineAnswer.OKAY, now)
     with pytest.raises(ValueError):
         await repo.record_routine_answer(1, DAY, "sleep", "fine", now)  # type: ignore[arg-type]
-    with pytest.raises(sqlite3.IntegrityError):  # nobody: the foreign key refuses it
+    with pytest.raises(INTEGRITY_ERRORS):  # nobody: the foreign key refuses it
         await repo.record_routine_answer(99, DAY, "sleep", RoutineAnswer.OKAY, now)
     assert await repo.count_people() == 1
 

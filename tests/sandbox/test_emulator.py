@@ -43,6 +43,7 @@ from sandbox.emulator import (
     ERR_QUERY_TOO_OLD,
     ERR_TEXT_EMPTY,
     ERR_TEXT_TOO_LONG,
+    REPLY_WINDOW_SECONDS,
     BotApiEmulator,
     EmulatedPerson,
     EntityParseError,
@@ -422,6 +423,31 @@ async def test_global_flood_limit_returns_429_with_retry_after() -> None:
         assert emulator.stats["429"] == 1 and emulator.stats["sent"] == 3
         clock.now += 1.0
         await api.ok("sendMessage", chat_id=4, text="hi")
+
+
+async def test_replies_to_someone_who_just_wrote_are_not_bulk() -> None:
+    clock = FakeClock()
+    async with (
+        BotApiEmulator(global_rate=3, per_chat_burst=100, clock=clock) as emulator,
+        aiohttp.ClientSession() as session,
+    ):
+        api = Api(session, emulator)
+        quiet = [emulator.person(chat_id) for chat_id in (1, 2, 3, 4)]
+        writer = emulator.person(9)
+        for person in quiet[:3]:
+            await api.ok("sendMessage", chat_id=person.chat_id, text="a nudge")
+        status, _ = await api.form("sendMessage", chat_id=4, text="a nudge")
+        assert status == 429  # the bulk budget is spent
+        await writer.send("hello")
+        for _ in range(5):  # a reply is bound only by its own chat's limit
+            await api.ok("sendMessage", chat_id=9, text="an answer")
+        clock.now += REPLY_WINDOW_SECONDS + 1  # long after: a message to them is bulk again
+        status, _ = await api.form("sendMessage", chat_id=9, text="a nudge")
+        assert status == 200  # the bulk budget refilled meanwhile
+        for person in quiet[:2]:
+            await api.ok("sendMessage", chat_id=person.chat_id, text="a nudge")
+        status, _ = await api.form("sendMessage", chat_id=9, text="a nudge")
+        assert status == 429
 
 
 async def test_per_chat_flood_limit_and_switch_off() -> None:

@@ -7,14 +7,13 @@ from __future__ import annotations
 import asyncio
 import signal
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
 from bot.clock import ManualClock
 from sandbox.emulator import BotApiEmulator
 from scheduler.ticker import tick
 from storage.models import DeliveryKind, DeliveryStatus
-from storage.sqlite import SqliteRepository
-from tests.harness import make_settings, running_bot, start_bot_process
+from storage.target import DatabaseTarget
+from tests.harness import make_settings, open_repository, running_bot, start_bot_process
 
 
 def send_calls(emulator: BotApiEmulator, chat_id: int) -> int:
@@ -26,25 +25,23 @@ def send_calls(emulator: BotApiEmulator, chat_id: int) -> int:
 
 
 async def test_killed_between_claim_and_send_never_sends_twice(
-    emulator: BotApiEmulator, db_path: Path
+    emulator: BotApiEmulator, database: DatabaseTarget
 ) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
-    repo = SqliteRepository(db_path)
-    await repo.open()
-    await repo.ensure_person(8001, now - timedelta(days=1))
-    await repo.update_person(
-        8001,
-        time_zone="Europe/Berlin",
-        prompt_time=time(20, 0),
-        onboarded=True,
-        next_prompt_at=now - timedelta(minutes=1),
-    )
-    await repo.close()
+    async with open_repository(database) as repo:
+        await repo.ensure_person(8001, now - timedelta(days=1))
+        await repo.update_person(
+            8001,
+            time_zone="Europe/Berlin",
+            prompt_time=time(20, 0),
+            onboarded=True,
+            next_prompt_at=now - timedelta(minutes=1),
+        )
     emulator.person(8001, "Jo")
     # The send reaches Telegram's door and hangs there; it is never delivered.
     emulator.faults.delay_next("sendMessage", 60, then_accept=False)
 
-    child = await start_bot_process(emulator, db_path)
+    child = await start_bot_process(emulator, database)
     try:
         async with asyncio.timeout(30):
             while send_calls(emulator, 8001) == 0:
@@ -55,7 +52,7 @@ async def test_killed_between_claim_and_send_never_sends_twice(
     assert child.returncode == -signal.SIGKILL
 
     clock = ManualClock(datetime.now(UTC))
-    async with running_bot(make_settings(emulator, db_path), clock) as application:
+    async with running_bot(make_settings(emulator, database), clock) as application:
         report = await tick(application)
         rows = await application.services.repo.list_deliveries(8001)
         person = await application.services.repo.get_person(8001)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -16,6 +15,7 @@ from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator
 from scheduler.ticker import JOB_NAME, QUIET, STALE, TAKEN, tick
 from storage.models import DeliveryKind, DeliveryStatus
+from storage.target import DatabaseTarget
 from tests.harness import make_settings, running_bot
 from tests.scheduler.support import (
     BERLIN_EIGHT_PM,
@@ -247,9 +247,9 @@ async def test_a_long_quiet_schedules_the_next_prompt_after_it_ends(
 
 
 async def test_the_job_sends_on_its_own(
-    emulator: BotApiEmulator, db_path: Path, clock: ManualClock
+    emulator: BotApiEmulator, database: DatabaseTarget, clock: ManualClock
 ) -> None:
-    settings = make_settings(emulator, db_path, tick_seconds=0.2)
+    settings = make_settings(emulator, database, tick_seconds=0.2)
     async with running_bot(settings, clock) as application:
         assert application.job_queue is not None
         [job] = application.job_queue.get_jobs_by_name(JOB_NAME)

@@ -3,35 +3,23 @@ due (oldest first) and forgotten once handled; a due is advanced only if nobody 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from storage.models import DeliveryKind, DeliveryStatus
-from storage.sqlite import SqliteRepository
+from storage.repository import Repository
 
 NOW = datetime(2026, 11, 25, 19, 0, tzinfo=UTC)
 PROMPT, AGAIN = DeliveryKind.PROMPT, DeliveryKind.PROMPT_AGAIN
 
 
-@pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[SqliteRepository]:
-    repository = SqliteRepository(tmp_path / "kindling.db")
-    await repository.open()
-    yield repository
-    await repository.close()
-
-
-async def sent_prompt(repo: SqliteRepository, chat_id: int, day: str, prompt_id: str) -> None:
+async def sent_prompt(repo: Repository, chat_id: int, day: str, prompt_id: str) -> None:
     await repo.ensure_person(chat_id, NOW)
     assert await repo.claim_delivery(chat_id, PROMPT, day, NOW, prompt_id)
     await repo.finish_delivery(chat_id, PROMPT, day, DeliveryStatus.SENT, NOW, message_id=9)
 
 
 async def test_a_resend_is_scheduled_once_and_only_for_a_sent_prompt(
-    repo: SqliteRepository,
+    repo: Repository,
 ) -> None:
     await repo.ensure_person(1, NOW)
     later = NOW + timedelta(hours=2)
@@ -51,7 +39,7 @@ async def test_a_resend_is_scheduled_once_and_only_for_a_sent_prompt(
 
 
 async def test_due_resends_oldest_first_and_cleared_once_handled(
-    repo: SqliteRepository,
+    repo: Repository,
 ) -> None:
     for chat, minutes in ((1, 30), (2, 10), (3, 20), (4, 200)):
         await sent_prompt(repo, chat, "2026-11-25", f"p{chat}")
@@ -66,14 +54,14 @@ async def test_due_resends_oldest_first_and_cleared_once_handled(
     assert [d.chat_id for d in due] == [3, 1]
 
 
-async def test_recent_prompt_ids_newest_first(repo: SqliteRepository) -> None:
+async def test_recent_prompt_ids_newest_first(repo: Repository) -> None:
     for day, prompt_id in (("2026-11-23", "a"), ("2026-11-25", "c"), ("2026-11-24", "b")):
         await sent_prompt(repo, 1, day, prompt_id)
     assert await repo.recent_prompt_ids(1, 2) == ["c", "b"]
     assert await repo.recent_prompt_ids(2, 5) == []
 
 
-async def test_advance_due_keeps_a_schedule_changed_meanwhile(repo: SqliteRepository) -> None:
+async def test_advance_due_keeps_a_schedule_changed_meanwhile(repo: Repository) -> None:
     await repo.ensure_person(1, NOW)
     await repo.update_person(1, next_prompt_at=NOW, next_recap_at=NOW)
     tomorrow = NOW + timedelta(days=1)

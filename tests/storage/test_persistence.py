@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.persistence import CHAT_DATA, USER_DATA, SqlitePersistence
+from bot.persistence import CHAT_DATA, USER_DATA, ConversationStorePersistence
 from storage.sqlite import SqliteRepository
 
 PEOPLE = range(1, 31)
 
 
+# These read SQLite's own statement trace and switch the file to read-only; the same flushes on
+# PostgreSQL are covered end to end by the rest of the suite.
 @pytest.fixture
 async def repo(tmp_path: Path) -> AsyncIterator[SqliteRepository]:
     repository = SqliteRepository(tmp_path / "kindling.db")
@@ -26,7 +28,9 @@ async def repo(tmp_path: Path) -> AsyncIterator[SqliteRepository]:
         await repository.close()
 
 
-async def flush(persistence: SqlitePersistence, drafts: dict[int, dict[str, object]]) -> list:
+async def flush(
+    persistence: ConversationStorePersistence, drafts: dict[int, dict[str, object]]
+) -> list:
     """What Application.update_persistence does: every write of the flush started together."""
     return await asyncio.gather(
         *(persistence.update_user_data(person, data) for person, data in drafts.items()),
@@ -37,7 +41,7 @@ async def flush(persistence: SqlitePersistence, drafts: dict[int, dict[str, obje
 
 
 async def test_a_flush_for_thirty_people_is_one_commit(repo: SqliteRepository) -> None:
-    persistence = SqlitePersistence(repo)
+    persistence = ConversationStorePersistence(repo.conversations)
     assert await persistence.get_user_data() == {}
     assert await persistence.get_chat_data() == {}
     assert await persistence.get_conversations("win") == {}
@@ -50,10 +54,10 @@ async def test_a_flush_for_thirty_people_is_one_commit(repo: SqliteRepository) -
         "BEGIN IMMEDIATE",
         "COMMIT",
     ]
-    stored = await repo.load_blobs(USER_DATA)
+    stored = await repo.conversations.load_blobs(USER_DATA)
     assert {key: json.loads(data) for key, data in stored.items()} == drafts
-    assert await repo.load_blobs(CHAT_DATA) == {}  # empty chat data is not kept
-    conversations = await repo.load_conversations("win")
+    assert await repo.conversations.load_blobs(CHAT_DATA) == {}  # empty chat data is not kept
+    conversations = await repo.conversations.load_conversations("win")
     assert conversations == {json.dumps([p, p]): (p, "2") for p in PEOPLE}
 
     # The same flush again changes nothing, so nothing is written.
@@ -68,12 +72,12 @@ async def test_a_flush_for_thirty_people_is_one_commit(repo: SqliteRepository) -
         *(persistence.drop_user_data(p) for p in PEOPLE),
     )
     assert statements.count("COMMIT") == 1
-    assert await repo.load_conversations("win") == {}
-    assert await repo.load_blobs(USER_DATA) == {}
+    assert await repo.conversations.load_conversations("win") == {}
+    assert await repo.conversations.load_blobs(USER_DATA) == {}
 
 
 async def test_a_flush_that_fails_is_written_whole_by_the_next(repo: SqliteRepository) -> None:
-    persistence = SqlitePersistence(repo)
+    persistence = ConversationStorePersistence(repo.conversations)
     await persistence.get_user_data()
     await persistence.get_chat_data()
     drafts = {p: {"draft": {"flow": "win", "text": f"moment {p}"}} for p in PEOPLE}
@@ -84,10 +88,10 @@ async def test_a_flush_that_fails_is_written_whole_by_the_next(repo: SqliteRepos
     assert all(isinstance(r, sqlite3.OperationalError) for r in [*users, *states])
     assert chats == [None] * len(PEOPLE)  # empty chat data: nothing to write, nothing failed
     await repo.db.execute("PRAGMA query_only = OFF")
-    assert await repo.load_blobs(USER_DATA) == {}
-    assert await repo.load_conversations("win") == {}
+    assert await repo.conversations.load_blobs(USER_DATA) == {}
+    assert await repo.conversations.load_conversations("win") == {}
 
     # Nothing was taken as stored, so the next flush writes all of it.
     assert await flush(persistence, drafts) == [None] * (3 * len(PEOPLE))
-    assert len(await repo.load_blobs(USER_DATA)) == len(PEOPLE)
-    assert len(await repo.load_conversations("win")) == len(PEOPLE)
+    assert len(await repo.conversations.load_blobs(USER_DATA)) == len(PEOPLE)
+    assert len(await repo.conversations.load_conversations("win")) == len(PEOPLE)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -17,20 +14,15 @@ from storage.models import (
     StoredBlob,
     StoredConversation,
 )
+from storage.postgres import PostgresRepository
+from storage.repository import Repository
 from storage.sqlite import SqliteRepository
+from tests.harness import INTEGRITY_ERRORS
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
 
-@pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[SqliteRepository]:
-    repository = SqliteRepository(tmp_path / "kindling.db")
-    await repository.open()
-    yield repository
-    await repository.close()
-
-
-async def test_first_contact_creates_a_person_once(repo: SqliteRepository) -> None:
+async def test_first_contact_creates_a_person_once(repo: Repository) -> None:
     first = await repo.ensure_person(42, NOW)
     await repo.update_person(42, time_zone="Europe/Berlin", prompt_time=time(7, 30))
     again = await repo.ensure_person(42, NOW + timedelta(days=3))
@@ -40,7 +32,7 @@ async def test_first_contact_creates_a_person_once(repo: SqliteRepository) -> No
     assert await repo.count_people() == 1
 
 
-async def test_person_fields_round_trip(repo: SqliteRepository) -> None:
+async def test_person_fields_round_trip(repo: Repository) -> None:
     await repo.ensure_person(7, NOW)
     quiet = NOW + timedelta(days=1)
     person = await repo.update_person(
@@ -68,7 +60,7 @@ async def test_person_fields_round_trip(repo: SqliteRepository) -> None:
         await repo.update_person(7, quiet_until=datetime(2026, 1, 1))
 
 
-async def test_due_people_are_the_active_due_ones_oldest_first(repo: SqliteRepository) -> None:
+async def test_due_people_are_the_active_due_ones_oldest_first(repo: Repository) -> None:
     for chat_id, minutes, active in ((1, -5, True), (2, -30, True), (3, 10, True), (4, -60, False)):
         await repo.ensure_person(chat_id, NOW)
         await repo.update_person(
@@ -80,17 +72,29 @@ async def test_due_people_are_the_active_due_ones_oldest_first(repo: SqliteRepos
     assert await repo.due_people(DeliveryKind.RECAP, NOW, limit=10) == []
 
 
-async def test_due_query_uses_the_partial_index(repo: SqliteRepository) -> None:
-    async with repo.db.execute(
-        "EXPLAIN QUERY PLAN SELECT chat_id FROM people WHERE active = 1 AND "
-        "next_prompt_at IS NOT NULL AND next_prompt_at <= ? ORDER BY next_prompt_at LIMIT 10",
-        (0,),
-    ) as cursor:
-        plan = " ".join(str(row[3]) for row in await cursor.fetchall())
+async def test_due_query_uses_the_partial_index(repo: Repository) -> None:
+    if isinstance(repo, SqliteRepository):
+        async with repo.db.execute(
+            "EXPLAIN QUERY PLAN SELECT chat_id FROM people WHERE active = 1 AND "
+            "next_prompt_at IS NOT NULL AND next_prompt_at <= ? ORDER BY next_prompt_at LIMIT 10",
+            (0,),
+        ) as cursor:
+            plan = " ".join(str(row[3]) for row in await cursor.fetchall())
+    else:
+        assert isinstance(repo, PostgresRepository)
+        async with repo.transaction() as conn:
+            # An empty table is read faster whole; the question is whether the index serves.
+            await conn.execute("SET LOCAL enable_seqscan = off")
+            cursor = await conn.execute(
+                "EXPLAIN SELECT chat_id FROM people WHERE active AND next_prompt_at IS NOT NULL "
+                "AND next_prompt_at <= now() ORDER BY next_prompt_at LIMIT 10 "
+                "FOR UPDATE SKIP LOCKED"
+            )
+            plan = " ".join(str(row[0]) for row in await cursor.fetchall())
     assert "people_prompt_due" in plan
 
 
-async def test_entries_belong_to_their_author_only(repo: SqliteRepository) -> None:
+async def test_entries_belong_to_their_author_only(repo: Repository) -> None:
     await repo.ensure_person(1, NOW)
     await repo.ensure_person(2, NOW)
     mine = await repo.add_entry(
@@ -113,7 +117,7 @@ async def test_entries_belong_to_their_author_only(repo: SqliteRepository) -> No
     assert await repo.count_entries(1) == 0
 
 
-async def test_listing_pages_newest_first_and_filters(repo: SqliteRepository) -> None:
+async def test_listing_pages_newest_first_and_filters(repo: Repository) -> None:
     await repo.ensure_person(1, NOW)
     for i in range(5):
         kind = EntryKind.SETBACK if i % 2 else EntryKind.WIN
@@ -129,7 +133,7 @@ async def test_listing_pages_newest_first_and_filters(repo: SqliteRepository) ->
     assert [e.text for e in window] == ["e2", "e1"]
 
 
-async def test_a_delivery_can_be_claimed_only_once(repo: SqliteRepository) -> None:
+async def test_a_delivery_can_be_claimed_only_once(repo: Repository) -> None:
     await repo.ensure_person(1, NOW)
     assert await repo.claim_delivery(1, DeliveryKind.PROMPT, "2026-11-25", NOW, "p1")
     assert not await repo.claim_delivery(1, DeliveryKind.PROMPT, "2026-11-25", NOW, "p2")
@@ -143,40 +147,43 @@ async def test_a_delivery_can_be_claimed_only_once(repo: SqliteRepository) -> No
     assert len(await repo.list_deliveries(1)) == 2
 
 
-async def test_conversation_state_and_blobs(repo: SqliteRepository) -> None:
-    await repo.save_persisted(
+async def test_conversation_state_and_blobs(repo: Repository) -> None:
+    await repo.conversations.save_persisted(
         [StoredConversation("win", "[1, 1]", 1, "2"), StoredConversation("win", "[2, 2]", 2, "1")],
         [StoredBlob("user_data", 1, '{"draft": {"text": "x"}}'), StoredBlob("chat_data", 2, "{}")],
     )
-    assert await repo.load_conversations("win") == {"[1, 1]": (1, "2"), "[2, 2]": (2, "1")}
-    assert await repo.load_blobs("user_data") == {1: '{"draft": {"text": "x"}}'}
-    await repo.save_persisted(
+    assert await repo.conversations.load_conversations("win") == {
+        "[1, 1]": (1, "2"),
+        "[2, 2]": (2, "1"),
+    }
+    assert await repo.conversations.load_blobs("user_data") == {1: '{"draft": {"text": "x"}}'}
+    await repo.conversations.save_persisted(
         [StoredConversation("win", "[2, 2]", 2, None), StoredConversation("win", "[1, 1]", 1, "3")],
         [StoredBlob("chat_data", 2, None)],
     )
-    assert await repo.load_conversations("win") == {"[1, 1]": (1, "3")}
-    assert await repo.load_blobs("chat_data") == {}
-    assert await repo.load_blobs("user_data") == {1: '{"draft": {"text": "x"}}'}
+    assert await repo.conversations.load_conversations("win") == {"[1, 1]": (1, "3")}
+    assert await repo.conversations.load_blobs("chat_data") == {}
+    assert await repo.conversations.load_blobs("user_data") == {1: '{"draft": {"text": "x"}}'}
 
 
-async def test_a_persistence_flush_that_fails_writes_nothing(repo: SqliteRepository) -> None:
-    await repo.save_persisted([StoredConversation("win", "[1, 1]", 1, "1")], [])
-    with pytest.raises(sqlite3.IntegrityError):
+async def test_a_persistence_flush_that_fails_writes_nothing(repo: Repository) -> None:
+    await repo.conversations.save_persisted([StoredConversation("win", "[1, 1]", 1, "1")], [])
+    with pytest.raises(INTEGRITY_ERRORS):
         # The second document breaks a NOT NULL constraint after the first was written.
-        await repo.save_persisted(
+        await repo.conversations.save_persisted(
             [StoredConversation("win", "[1, 1]", 1, "2")],
             [StoredBlob("user_data", 1, "{}"), StoredBlob(None, 2, "{}")],  # type: ignore[arg-type]
         )
-    assert await repo.load_conversations("win") == {"[1, 1]": (1, "1")}
-    assert await repo.load_blobs("user_data") == {}
+    assert await repo.conversations.load_conversations("win") == {"[1, 1]": (1, "1")}
+    assert await repo.conversations.load_blobs("user_data") == {}
 
 
-async def test_deleting_a_person_erases_every_row_about_them(repo: SqliteRepository) -> None:
+async def test_deleting_a_person_erases_every_row_about_them(repo: Repository) -> None:
     for chat_id in (1, 2):
         await repo.ensure_person(chat_id, NOW)
         await repo.add_entry(NewEntry(chat_id, EntryKind.WIN, NOW, text=f"marker-{chat_id}"))
         await repo.claim_delivery(chat_id, DeliveryKind.PROMPT, "2026-11-25", NOW)
-        await repo.save_persisted(
+        await repo.conversations.save_persisted(
             [StoredConversation("win", f"[{chat_id}, {chat_id}]", chat_id, "1")],
             [StoredBlob("user_data", chat_id, "{}")],
         )
@@ -184,6 +191,6 @@ async def test_deleting_a_person_erases_every_row_about_them(repo: SqliteReposit
     assert await repo.get_person(1) is None
     assert await repo.count_entries(1) == 0
     assert await repo.list_deliveries(1) == []
-    assert list(await repo.load_conversations("win")) == ["[2, 2]"]
-    assert list(await repo.load_blobs("user_data")) == [2]
+    assert list(await repo.conversations.load_conversations("win")) == ["[2, 2]"]
+    assert list(await repo.conversations.load_blobs("user_data")) == [2]
     assert await repo.count_entries(2) == 1

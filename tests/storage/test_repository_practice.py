@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from storage.models import DeliveryKind, DeliveryStatus
-from storage.sqlite import SqliteRepository
+from storage.repository import Repository
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
 
-@pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[SqliteRepository]:
-    repository = SqliteRepository(tmp_path / "kindling.db")
-    await repository.open()
-    await repository.ensure_person(1, NOW)
-    await repository.ensure_person(2, NOW)
-    yield repository
-    await repository.close()
+@pytest.fixture(autouse=True)
+async def two_people(repo: Repository) -> None:
+    await repo.ensure_person(1, NOW)
+    await repo.ensure_person(2, NOW)
 
 
 async def send(
-    repo: SqliteRepository,
+    repo: Repository,
     chat_id: int,
     kind: DeliveryKind,
     local_date: str,
@@ -38,11 +32,11 @@ async def send(
     await repo.finish_delivery(chat_id, kind, local_date, status, at, message_id=message_id)
 
 
-async def test_no_prompt_sent_means_none(repo: SqliteRepository) -> None:
+async def test_no_prompt_sent_means_none(repo: Repository) -> None:
     assert await repo.latest_sent_prompt(1, NOW - timedelta(hours=18)) is None
 
 
-async def test_the_newest_sent_prompt_since_the_cutoff(repo: SqliteRepository) -> None:
+async def test_the_newest_sent_prompt_since_the_cutoff(repo: Repository) -> None:
     day1 = NOW - timedelta(days=1)
     await send(repo, 1, DeliveryKind.PROMPT, "2026-11-24", day1, "old_one", message_id=5)
     await send(repo, 1, DeliveryKind.PROMPT, "2026-11-25", NOW, "new_one", message_id=9)
@@ -57,7 +51,7 @@ async def test_the_newest_sent_prompt_since_the_cutoff(repo: SqliteRepository) -
     assert await repo.latest_sent_prompt(1, NOW + timedelta(seconds=1)) is None
 
 
-async def test_a_prompt_sent_again_counts_and_is_newer(repo: SqliteRepository) -> None:
+async def test_a_prompt_sent_again_counts_and_is_newer(repo: Repository) -> None:
     await send(repo, 1, DeliveryKind.PROMPT, "2026-11-25", NOW, "first", message_id=3)
     later = NOW + timedelta(hours=2)
     await send(repo, 1, DeliveryKind.PROMPT_AGAIN, "2026-11-25", later, "first", message_id=4)
@@ -66,7 +60,7 @@ async def test_a_prompt_sent_again_counts_and_is_newer(repo: SqliteRepository) -
     assert (found.kind, found.message_id, found.sent_at) == (DeliveryKind.PROMPT_AGAIN, 4, later)
 
 
-async def test_only_sent_prompts_of_this_person_count(repo: SqliteRepository) -> None:
+async def test_only_sent_prompts_of_this_person_count(repo: Repository) -> None:
     await send(repo, 1, DeliveryKind.PROMPT, "2026-11-25", NOW, "failed", DeliveryStatus.FAILED)
     await repo.claim_delivery(1, DeliveryKind.PROMPT_AGAIN, "2026-11-25", NOW, prompt_id="claimed")
     await send(repo, 1, DeliveryKind.RECAP, "2026-11-25", NOW, None)

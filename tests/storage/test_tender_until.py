@@ -3,7 +3,6 @@ everyone already stored, and read by ``Person.is_tender``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,18 +11,11 @@ import pytest
 
 from storage.migrate import available_migrations, migrate
 from storage.models import Person
+from storage.repository import Repository
 from storage.sqlite import SqliteRepository
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 TENDER_MIGRATION = "0005_tender_until.sql"
-
-
-@pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[SqliteRepository]:
-    repository = SqliteRepository(tmp_path / "kindling.db")
-    await repository.open()
-    yield repository
-    await repository.close()
 
 
 def test_is_tender_until_the_instant_and_not_after() -> None:
@@ -35,7 +27,7 @@ def test_is_tender_until_the_instant_and_not_after() -> None:
     assert not Person(chat_id=2, first_seen=NOW).is_tender(NOW)
 
 
-async def test_tender_until_round_trips_as_aware_utc(repo: SqliteRepository) -> None:
+async def test_tender_until_round_trips_as_aware_utc(repo: Repository) -> None:
     await repo.ensure_person(7, NOW)
     assert (await repo.get_person(7)).tender_until is None  # type: ignore[union-attr]
     until = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)  # midnight in Auckland (UTC+13)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.places import place_index
 from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator
+from storage.target import DatabaseTarget
 from tests.harness import make_settings
 
 # Seconds per side of the breathing box in these tests (4 in real life): 16 sides in ~1 s.
@@ -16,8 +15,8 @@ PHASE_SECONDS = 0.05
 
 
 @pytest.fixture
-def settings(emulator: BotApiEmulator, db_path: Path) -> Settings:
-    return make_settings(emulator, db_path, breathing_phase_seconds=PHASE_SECONDS)
+def settings(emulator: BotApiEmulator, database: DatabaseTarget) -> Settings:
+    return make_settings(emulator, database, breathing_phase_seconds=PHASE_SECONDS)
 
 
 @pytest.fixture(scope="session", autouse=True)

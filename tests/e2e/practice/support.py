@@ -21,7 +21,7 @@ async def wait_for_state(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        rows = await repo.load_conversations(flow)
+        rows = await repo.conversations.load_conversations(flow)
         states = [json.loads(s) for c, s in rows.values() if c == chat_id]
         if (state is None and not states) or (state is not None and states == [state]):
             return

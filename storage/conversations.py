@@ -1,0 +1,32 @@
+"""The store behind python-telegram-bot's persistence: conversation states and per-chat drafts.
+
+Kept apart from the domain :class:`storage.repository.Repository`: these are the library's own
+documents (opaque JSON to storage), written in batches on the persistence timer, while the
+repository holds what a person kept. Each backend implements both on the same database, so that
+``Repository.delete_person`` erases a person's conversation state in the same transaction as the
+rest of their data.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from storage.models import StoredBlob, StoredConversation
+
+
+class ConversationStore(ABC):
+    @abstractmethod
+    async def load_conversations(self, name: str) -> dict[str, tuple[int | None, str]]:
+        """Stored conversation states of one handler: key -> (chat id, JSON state)."""
+
+    @abstractmethod
+    async def load_blobs(self, kind: str) -> dict[int, str]:
+        """Stored per-user or per-chat JSON documents of one kind."""
+
+    @abstractmethod
+    async def save_persisted(
+        self, conversations: Sequence[StoredConversation], blobs: Sequence[StoredBlob]
+    ) -> None:
+        """Store (or forget) many conversation states and documents in one transaction: all of
+        them or, on an error, none."""

@@ -1,0 +1,7 @@
+-- "Later" on a daily prompt: when to send that prompt once more. It lives on the prompt's own
+-- delivery row, so it belongs to one person, one local date and one prompt, and it goes when the
+-- person's deliveries are erased.
+ALTER TABLE deliveries ADD COLUMN again_at timestamptz;
+
+-- The scheduler's tick asks only for re-sends that are due.
+CREATE INDEX deliveries_again_due ON deliveries (again_at) WHERE again_at IS NOT NULL;

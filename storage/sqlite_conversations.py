@@ -1,0 +1,72 @@
+"""python-telegram-bot's conversation states and drafts, in the same SQLite file as the rest.
+
+It shares the repository's connection, lock and cipher (its private helpers: the two are one
+unit), so there is one writer, and a person's drafts are sealed like their entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from storage.conversations import ConversationStore
+from storage.models import StoredBlob, StoredConversation
+
+if TYPE_CHECKING:
+    from storage.sqlite import SqliteRepository
+
+
+class SqliteConversationStore(ConversationStore):
+    def __init__(self, repo: SqliteRepository) -> None:
+        self.repo = repo
+
+    async def load_conversations(self, name: str) -> dict[str, tuple[int | None, str]]:
+        rows = await self.repo._fetchall(
+            "SELECT key, chat_id, state FROM conversations WHERE name = ?", (name,)
+        )
+        return {key: (chat_id, state) for key, chat_id, state in rows}
+
+    async def save_persisted(
+        self, conversations: Sequence[StoredConversation], blobs: Sequence[StoredBlob]
+    ) -> None:
+        # One transaction (one fsync) for a whole persistence flush, instead of one per
+        # document and state: with many people active the flush otherwise holds the connection
+        # for one commit per changed person, and their own saves wait behind it.
+        if not conversations and not blobs:
+            return
+        gone_states = [(c.name, c.key) for c in conversations if c.state_json is None]
+        states = [
+            (c.name, c.key, c.chat_id, c.state_json)
+            for c in conversations
+            if c.state_json is not None
+        ]
+        gone_blobs = [(b.kind, b.key) for b in blobs if b.data_json is None]
+        documents = [
+            (b.kind, b.key, self.repo._seal("bot_blobs.data", b.data_json))
+            for b in blobs
+            if b.data_json is not None
+        ]
+        async with self.repo._lock, self.repo._transaction() as db:
+            if gone_states:
+                await db.executemany(
+                    "DELETE FROM conversations WHERE name = ? AND key = ?", gone_states
+                )
+            if states:
+                await db.executemany(
+                    "INSERT INTO conversations (name, key, chat_id, state) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET "
+                    "state = excluded.state, chat_id = excluded.chat_id",
+                    states,
+                )
+            if gone_blobs:
+                await db.executemany("DELETE FROM bot_blobs WHERE kind = ? AND key = ?", gone_blobs)
+            if documents:
+                await db.executemany(
+                    "INSERT INTO bot_blobs (kind, key, data) VALUES (?, ?, ?) "
+                    "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
+                    documents,
+                )
+
+    async def load_blobs(self, kind: str) -> dict[int, str]:
+        rows = await self.repo._fetchall("SELECT key, data FROM bot_blobs WHERE kind = ?", (kind,))
+        return {key: self.repo._unseal("bot_blobs.data", data) for key, data in rows}
