@@ -27,6 +27,7 @@ from bot.persistence import ConversationStorePersistence
 from bot.rate_limits import KindlingRateLimiter
 from bot.services import Services
 from bot.settings import Settings, SettingsError
+from bot.update_order import PerChatUpdateProcessor
 from handlers import register_handlers
 from scheduler import ticker
 from storage.backends import make_repository
@@ -155,7 +156,7 @@ def build_application(
         .application_class(KindlingApplication)
         .bot(bot)
         .persistence(persistence)
-        .concurrent_updates(False)
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
     )
     for name, value in builder_options.items():
