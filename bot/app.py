@@ -47,6 +47,7 @@ POLL_INTERVAL_SECONDS = 0.05
 # process polls with the same token: this one stops (``bot.__main__`` says so in one line) rather
 # than both taking turns. One stray 409 (a killed predecessor's poll not yet gone) is not enough.
 CONFLICTS_BEFORE_STOPPING = 3
+UPDATER_LOGGER = "telegram.ext.Updater"
 CONFLICT_WINDOW_SECONDS = 30.0
 
 COMMANDS: list[tuple[str, str]] = [
@@ -89,7 +90,13 @@ class KindlingApplication(Application):  # type: ignore[type-arg]
         try:
             await super().shutdown()
         finally:
+            logging.getLogger(UPDATER_LOGGER).removeFilter(self.hush_updater)
             await self.services.repo.close()
+
+    @staticmethod
+    def hush_updater(record: logging.LogRecord) -> bool:
+        """A logging filter that drops every line (python-telegram-bot's Updater, stopping)."""
+        return False
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
@@ -125,8 +132,9 @@ async def _on_polling_error(update: object, context: ContextTypes.DEFAULT_TYPE) 
     if stopping and not application.another_instance_running:
         application.another_instance_running = True
         # The updater's last getUpdates on the way out gets the same 409 and would log it with
-        # a traceback; the one line bot.__main__ prints says all there is to say.
-        logging.getLogger("telegram.ext.Updater").disabled = True
+        # a traceback; the one line bot.__main__ prints says all there is to say. Only this
+        # Application's way out is hushed: the filter goes with it at shutdown.
+        logging.getLogger(UPDATER_LOGGER).addFilter(application.hush_updater)
         application.stop_running()
     raise ApplicationHandlerStop
 
