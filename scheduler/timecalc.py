@@ -410,6 +410,12 @@ def zone_from_local_clock(person_now: time, utc_now: datetime) -> str | None:
     gives two candidate offsets 24 h apart; we keep those within
     -12:00..+14:00 for which a zone exists and break remaining ties by where
     people actually live.
+
+    People round what they type ("14:30" when it is 14:47), so a reading that
+    no zone uses (UTC-0:30) moves to the nearest offset that one does, at most
+    half an hour away; a later clock is tried first, as typing lags. Every
+    time of day therefore gives a zone, and the reply shows its local time so
+    the person can see whether it fits.
     """
     _require_aware(utc_now, "utc_now")
     utc_now = utc_now.astimezone(UTC)
@@ -421,7 +427,20 @@ def zone_from_local_clock(person_now: time, utc_now: datetime) -> str | None:
     )
     person_clock = timedelta(hours=person_now.hour, minutes=person_now.minute)
     quarters = round((person_clock - utc_clock) / _QUARTER_HOUR)
-    diff = (quarters * _QUARTER_HOUR) % _ONE_DAY  # in [0, 24h)
+    for nudge in _CLOCK_NUDGES:
+        zone = _zone_for_clock_difference((quarters + nudge) * _QUARTER_HOUR, utc_now)
+        if zone is not None:
+            return zone
+    return None
+
+
+# Quarter hours to move a clock reading that no zone uses: none first, then later before
+# earlier, up to half an hour (whole-hour offsets always exist, so that always finds one).
+_CLOCK_NUDGES = (0, 1, -1, 2, -2)
+
+
+def _zone_for_clock_difference(difference: timedelta, utc_now: datetime) -> str | None:
+    diff = difference % _ONE_DAY  # in [0, 24h)
 
     candidates = [
         offset for offset in (diff, diff - _ONE_DAY) if _MIN_OFFSET <= offset <= _MAX_OFFSET
