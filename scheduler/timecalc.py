@@ -32,6 +32,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from scheduler.time_words import parse_time_words
+
 __all__ = [
     "Frequency",
     "is_valid_zone",
@@ -268,14 +270,16 @@ def parse_local_time(text: str) -> time | None:
     """Forgivingly parse a wall time someone typed, or ``None`` if it is not one.
 
     Accepts 24-hour ("19:30", "1930", "19h30"), 12-hour ("7pm", "7:30 p.m."),
-    a bare hour ("7" -> 07:00) and the words noon/midday/midnight.
+    a bare hour ("7" -> 07:00) and the words noon/midday/midnight, and times
+    said in words ("half past seven", "quarter to 8 pm", "7 in the evening":
+    ``scheduler.time_words``).
     """
     cleaned = text.strip().lower()
     if cleaned in _NAMED_TIMES:
         return _NAMED_TIMES[cleaned]
     match = _TIME_RE.match(cleaned)
     if match is None:
-        return None
+        return parse_time_words(cleaned)
     hour = int(match["hour"])
     minute = int(match["minute"] or match["compact"] or 0)
     meridiem = match["meridiem"]
