@@ -23,13 +23,18 @@ from tests.harness import set_up, stored
 EXAMPLE = re.compile(r"<i>([^<{]+)</i>")
 
 # Each question (or re-ask) with examples, by the step that reads the answer.
-ONBOARDING_ZONE = ("onboarding.ask_zone", "onboarding.zone_not_found", "onboarding.zone_text_only")
+ONBOARDING_ZONE = (
+    "onboarding.ask_zone",
+    "onboarding.zone_not_found",
+    "onboarding.zone_text_only",
+    "onboarding.zone_choices",
+)
 ONBOARDING_TIME = (
     "onboarding.ask_time",
     "onboarding.time_not_understood",
     "onboarding.time_text_only",
 )
-SETTINGS_ZONE = ("settings.zone.ask",)
+SETTINGS_ZONE = ("settings.zone.ask", "onboarding.zone_choices")
 SETTINGS_TIME = (
     "settings.reflection.ask_time",
     "settings.reflection.ask_time_unset",
