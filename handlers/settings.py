@@ -32,7 +32,6 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
@@ -45,7 +44,15 @@ from telegram.ext import (
 
 from bot.content.ui import UiTexts
 from bot.country_lookup import country_by_code, find_countries
-from bot.formatting import escape, local_now, locale_for, show_time, show_weekday, zone_label
+from bot.formatting import (
+    escape,
+    local_now,
+    locale_for,
+    show_date,
+    show_time,
+    show_weekday,
+    zone_label,
+)
 from bot.services import services
 from bot.zone_lookup import ZoneMatch, look_up_zone
 from handlers.common import help_line
@@ -154,7 +161,7 @@ def show_when(instant: datetime, person: Person, locale: str, ui: UiTexts) -> st
     return ui(
         "settings.when",
         weekday=show_weekday(local.weekday(), locale),
-        date=format_skeleton("MMMMd", local.date(), locale=locale),
+        date=show_date(local.date(), locale),
         time=show_time(local.time().replace(second=0, microsecond=0), locale),
     )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import time
 
+import pytest
+
 from bot.app import KindlingApplication
 from sandbox.emulator import BotApiEmulator
 from tests.harness import set_up, stored
@@ -124,3 +126,39 @@ async def test_times_said_in_words(emulator: BotApiEmulator, bot: KindlingApplic
         await wes.press("Done")
         await wes.expect("All saved")
         assert (await stored(bot, 3205)).prompt_time == kept
+
+
+@pytest.mark.parametrize(
+    ("language", "offered", "evening"),
+    [
+        (
+            "en",
+            ["7:00 AM", "8:00 AM", "9:00 AM", "12:30 PM", "6:00 PM", "8:00 PM", "9:30 PM"],
+            "6:00 PM",
+        ),
+        ("de", ["07:00", "08:00", "09:00", "12:30", "18:00", "20:00", "21:30"], "18:00"),
+    ],
+)
+async def test_times_look_the_same_in_onboarding_and_settings(
+    language: str,
+    offered: list[str],
+    evening: str,
+    emulator: BotApiEmulator,
+    bot: KindlingApplication,
+) -> None:
+    xia = emulator.person(3206, "Xia", language_code=language)
+    await xia.send("/start")
+    await xia.expect("I'm Kindling")
+    await xia.expect("where are you")
+    await xia.send("Lisbon")
+    await xia.expect("Lisbon, Portugal")
+    question = await xia.expect("When would you like")
+    assert question.button_texts()[:-1] == offered
+    await xia.press(evening)
+    await xia.expect(f"All set. Your daily reflection will come at {evening}")
+
+    await xia.send("/settings")
+    await xia.expect(f"Daily reflection: {evening}")
+    await xia.press("Reflection time")
+    again = await xia.expect("When would you like your daily reflection?")
+    assert again.button_texts()[: len(offered)] == offered
