@@ -125,7 +125,9 @@ def test_share_pdf_holds_the_weeks_and_words_only_when_asked(
     )
     assert with_words.startswith(b"%PDF")
     text = pdf_text(with_words)
-    assert text.index("Week of November 16 to November 22") < text.index("Week of November 23 to November 29")
+    assert text.index("Week of November 16 to November 22") < text.index(
+        "Week of November 23 to November 29"
+    )
     assert "A quiet week." in text
     assert "I kept a boundary: 1" in text and "Feelings named: overwhelmed" in text
     assert "Said no to (extra) shifts \\ kindly" in text

@@ -70,7 +70,9 @@ async def test_share_two_weeks_with_own_words(
     text = pdf_text(document.file_bytes)
     assert "A short summary of two weeks, November 16 to November 29" in text
     # Oldest week first, each with its numbers and its picture.
-    assert text.index("Week of November 16 to November 22") < text.index("Week of November 23 to November 29")
+    assert text.index("Week of November 16 to November 22") < text.index(
+        "Week of November 23 to November 29"
+    )
     assert "Small wins: 3" in text and "I listened without fixing: 2" in text
     assert "Hard moments: 1" in text and "Feelings named: frustrated" in text
     assert "Time with people: 2 felt connected, 1 felt out of sync" in text
