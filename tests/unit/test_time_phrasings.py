@@ -1,7 +1,8 @@
 """parse_local_time on tables of phrasings: one it was built against, and one held out.
 
-The held-out table was written (and committed) before the word grammar existed and is never
-used to tune it; its figure is the honest one. Both figures are printed with ``-s``.
+The first held-out table was written (and committed) before the word grammar existed, the second
+after it was finished but before it was ever run; neither is used to tune it, so their figures are
+the honest ones (printed with ``-s``). Misses there are left as they are, not fixed one by one.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ def test_development_phrasings(text: str, expected: time | None) -> None:
     assert parse_local_time(text) == expected
 
 
-def test_held_out_phrasings() -> None:
-    rows = table("held_out.tsv")
+@pytest.mark.parametrize("name", ["held_out.tsv", "held_out_second.tsv"])
+def test_held_out_phrasings(name: str) -> None:
+    rows = table(name)
     right, wrong = score(rows)
-    print(f"\nheld-out: {right}/{len(rows)} right; wrong: {wrong}")
+    print(f"\n{name}: {right}/{len(rows)} right; wrong: {wrong}")
     assert right / len(rows) >= HELD_OUT_FLOOR, wrong
