@@ -29,7 +29,7 @@ from bot.services import services
 from bot.zone_lookup import ZoneMatch, look_up_zone
 from handlers.entry_text import NOT_WORDS, WORDS
 from handlers.flow import END, Flow
-from handlers.place_choice import PLACE_NUMBERS, chosen_place, place_question
+from handlers.place_choice import PLACE_NUMBERS, chosen_place, forget_places, place_question
 from scheduler.plan import schedule_fields
 from scheduler.timecalc import is_valid_zone, parse_local_time
 from storage.models import Person
@@ -148,6 +148,7 @@ async def zone_chosen(
     svc = services(context)
     locale = _locale(update)
     local_time = show_time(local_now(zone, svc.clock.now()), locale)
+    forget_places(context)
     if place is not None:
         reply = svc.ui("onboarding.zone_found", place=escape(place or zone), local_time=local_time)
     else:

@@ -67,6 +67,11 @@ def place_question(
     return ui("onboarding.zone_choices", name=escape(name)), InlineKeyboardMarkup(buttons)
 
 
+def forget_places(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A zone was settled another way (typed): the places once offered are no longer a choice."""
+    context.user_data.pop(PLACES_KEY, None)  # type: ignore[union-attr]
+
+
 def chosen_place(context: ContextTypes.DEFAULT_TYPE, data: str) -> ChosenPlace | None:
     """The place a button names, or None when it is not among those last offered."""
     user_data: dict[str, Any] = context.user_data  # type: ignore[assignment]

@@ -58,7 +58,7 @@ from bot.zone_lookup import ZoneMatch, look_up_zone
 from handlers.common import help_line
 from handlers.entry_text import close_buttons, visible_text
 from handlers.flow import END, Flow
-from handlers.place_choice import PLACE_NUMBERS, chosen_place, place_question
+from handlers.place_choice import PLACE_NUMBERS, chosen_place, forget_places, place_question
 from scheduler.plan import schedule_fields
 from scheduler.timecalc import Frequency, is_valid_zone, parse_local_time
 from storage.models import QUIET_UNTIL_TURNED_BACK_ON, Person
@@ -554,6 +554,7 @@ async def save_zone(
 ) -> int:
     """Store the zone (and the country a named place tells us); back to the menu."""
     svc = services(context)
+    forget_places(context)
     person = await _person(update, context)
     if person is None:
         return END
