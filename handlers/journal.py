@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -28,7 +27,7 @@ from telegram.ext import (
 )
 
 from bot.content.ui import UiTexts
-from bot.formatting import escape, locale_for
+from bot.formatting import escape, locale_for, show_date
 from bot.recap.labels import shown_kind
 from bot.services import Services, services
 from handlers.entry_text import drop_draft, fit_words, shorten
@@ -88,7 +87,9 @@ def show_entry(
     """One entry: its number on the page (if any), local date, kind, and the person's words."""
     local_day = entry.created_at.astimezone(ZoneInfo(zone)).date()
     values: dict[str, object] = {
-        "date": format_date(local_day, "medium", locale=locale),
+        "date": show_date(
+            local_day, locale, today=svc.clock.now().astimezone(ZoneInfo(zone)).date()
+        ),
         "kind": kind_label(entry, svc),
     }
     key = "journal.entry" if number is not None else "journal.single_entry"

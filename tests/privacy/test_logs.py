@@ -111,7 +111,7 @@ async def every_flow_with_markers(
     await alex.expect("daily reflection")
     await alex.send(f"{MARKER} 7pm")
     await alex.expect("didn't quite catch")
-    await alex.press("20:00")
+    await alex.press("8:00 PM")
     await alex.expect("All set")
 
     # The daily prompt at 20:00 local time, and an answer to it.
