@@ -116,9 +116,8 @@ class FastClock:
 
 def serve_kindling(speed: float, profile: str | None) -> None:
     """In the child: Kindling as ``python -m bot`` runs it, on a faster clock."""
-    from telegram import Update
-
     from bot.app import POLL_INTERVAL_SECONDS, build_application
+    from bot.bot_api import ALLOWED_UPDATES
     from bot.logs import configure_logging
     from bot.places import place_index
     from bot.settings import load_settings
@@ -129,7 +128,7 @@ def serve_kindling(speed: float, profile: str | None) -> None:
     application = build_application(settings, clock=FastClock(speed))
     if profile is None:
         application.run_polling(
-            allowed_updates=Update.ALL_TYPES, poll_interval=POLL_INTERVAL_SECONDS
+            allowed_updates=ALLOWED_UPDATES, poll_interval=POLL_INTERVAL_SECONDS
         )
         return
     if profile.endswith(".html") or profile.endswith(".txt"):
@@ -140,7 +139,7 @@ def serve_kindling(speed: float, profile: str | None) -> None:
         sampler.start()
         try:
             application.run_polling(
-                allowed_updates=Update.ALL_TYPES, poll_interval=POLL_INTERVAL_SECONDS
+                allowed_updates=ALLOWED_UPDATES, poll_interval=POLL_INTERVAL_SECONDS
             )
         finally:
             sampler.stop()
@@ -155,7 +154,7 @@ def serve_kindling(speed: float, profile: str | None) -> None:
     profiler.enable()
     try:
         application.run_polling(
-            allowed_updates=Update.ALL_TYPES, poll_interval=POLL_INTERVAL_SECONDS
+            allowed_updates=ALLOWED_UPDATES, poll_interval=POLL_INTERVAL_SECONDS
         )
     finally:
         profiler.disable()

@@ -1,8 +1,9 @@
 """Command line: ``python -m bot`` (or ``kindling``) runs the bot.
 
-Problems an operator can fix (a missing setting, an unreadable database, another instance
-already polling with the same token) end in one plain line on stderr and exit status 2, never a
-traceback.
+Problems an operator can fix (a missing setting, an unreadable database, a token or an address
+the Bot API refuses, a Bot API that cannot be reached, another instance already polling with the
+same token) end in one plain line on stderr and exit status 2, never a traceback and never the
+token. Anything unforeseen that still escapes is printed with its secrets blanked out.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from telegram import Update
+from telegram.error import TelegramError
 
 from bot import cli_admin, sandbox_cli
 from bot.app import POLL_INTERVAL_SECONDS, build_application
-from bot.logs import configure_logging
+from bot.bot_api import ALLOWED_UPDATES, start_failure
+from bot.logs import configure_logging, redact_uncaught_exceptions
 from bot.settings import SettingsError, load_settings
 from storage.errors import StorageError
 
@@ -30,13 +32,12 @@ ANOTHER_INSTANCE = (
 
 def run_bot() -> int:
     settings = load_settings()
-    configure_logging(
-        settings.log_level,
-        secrets=[
-            settings.telegram_bot_token.get_secret_value(),
-            settings.encryption_key.get_secret_value() if settings.encryption_key else "",
-        ],
-    )
+    secrets = [
+        settings.telegram_bot_token.get_secret_value(),
+        settings.encryption_key.get_secret_value() if settings.encryption_key else "",
+    ]
+    configure_logging(settings.log_level, secrets=secrets)
+    redact_uncaught_exceptions(secrets)
     # A wrong or missing key is refused before anything is built, logged or written.
     cli_admin.check_database_key(settings)
     application = build_application(settings)
@@ -45,7 +46,16 @@ def run_bot() -> int:
         settings.database.shown,
         cli_admin.texts_at_rest(settings),
     )
-    application.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=POLL_INTERVAL_SECONDS)
+    try:
+        application.run_polling(
+            allowed_updates=ALLOWED_UPDATES, poll_interval=POLL_INTERVAL_SECONDS
+        )
+    except TelegramError as error:
+        # Only start-up raises out of run_polling (later errors go to the error handlers), and
+        # the refusals it can meet first become one line already (KindlingApplication); this is
+        # for any other, such as the updater's deleteWebhook being refused.
+        base_url, token = settings.telegram_api_base_url, secrets[0]
+        raise SettingsError(start_failure(error, base_url, token)) from None
     if application.another_instance_running:
         print(ANOTHER_INSTANCE, file=sys.stderr)
         return 2

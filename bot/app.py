@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import BotCommand
 from telegram.constants import ParseMode
-from telegram.error import Conflict, NetworkError
+from telegram.error import Conflict, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -17,14 +17,17 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
 )
+from telegram.request import HTTPXRequest
 
+from bot.bot_api import KindlingBot, start_failure
 from bot.clock import Clock, SystemClock
 from bot.content.library import load_library
 from bot.content.ui import load_ui
 from bot.persistence import ConversationStorePersistence
 from bot.rate_limits import KindlingRateLimiter
 from bot.services import Services
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
+from bot.update_order import PerChatUpdateProcessor
 from handlers import register_handlers
 from scheduler import ticker
 from storage.backends import make_repository
@@ -44,6 +47,7 @@ POLL_INTERVAL_SECONDS = 0.05
 # process polls with the same token: this one stops (``bot.__main__`` says so in one line) rather
 # than both taking turns. One stray 409 (a killed predecessor's poll not yet gone) is not enough.
 CONFLICTS_BEFORE_STOPPING = 3
+UPDATER_LOGGER = "telegram.ext.Updater"
 CONFLICT_WINDOW_SECONDS = 30.0
 
 COMMANDS: list[tuple[str, str]] = [
@@ -73,17 +77,35 @@ class KindlingApplication(Application):  # type: ignore[type-arg]
 
     async def initialize(self) -> None:
         await self.services.repo.open()
-        await super().initialize()
+        try:
+            await super().initialize()
+        except TelegramError as error:
+            # Told in one line by bot.__main__. Not a TelegramError, so python-telegram-bot
+            # does not log it with a traceback; and not chained to the error, whose message
+            # holds the token.
+            base_url = self.services.settings.telegram_api_base_url
+            raise SettingsError(start_failure(error, base_url, self.bot.token)) from None
 
     async def shutdown(self) -> None:
         try:
             await super().shutdown()
         finally:
+            logging.getLogger(UPDATER_LOGGER).removeFilter(self.hush_updater)
             await self.services.repo.close()
+
+    @staticmethod
+    def hush_updater(record: logging.LogRecord) -> bool:
+        """A logging filter that drops every line (python-telegram-bot's Updater, stopping)."""
+        return False
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    try:
+        await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    except TelegramError as error:
+        assert isinstance(application, KindlingApplication)
+        base_url = application.services.settings.telegram_api_base_url
+        raise SettingsError(start_failure(error, base_url, application.bot.token)) from None
 
 
 async def _on_polling_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -110,8 +132,9 @@ async def _on_polling_error(update: object, context: ContextTypes.DEFAULT_TYPE) 
     if stopping and not application.another_instance_running:
         application.another_instance_running = True
         # The updater's last getUpdates on the way out gets the same 409 and would log it with
-        # a traceback; the one line bot.__main__ prints says all there is to say.
-        logging.getLogger("telegram.ext.Updater").disabled = True
+        # a traceback; the one line bot.__main__ prints says all there is to say. Only this
+        # Application's way out is hushed: the filter goes with it at shutdown.
+        logging.getLogger(UPDATER_LOGGER).addFilter(application.hush_updater)
         application.stop_running()
     raise ApplicationHandlerStop
 
@@ -124,18 +147,24 @@ def build_application(
     persistence = ConversationStorePersistence(
         repo.conversations, update_interval=settings.persistence_interval
     )
+    bot = KindlingBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot", 1),
+        # The connection pools ApplicationBuilder would give: many sends at once, one poll.
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=KindlingRateLimiter(
+            settings.telegram_rate_limit, max_retries=RATE_LIMIT_RETRIES
+        ),
+        defaults=Defaults(tzinfo=UTC, parse_mode=ParseMode.HTML),
+    )
     builder = (
         ApplicationBuilder()
         .application_class(KindlingApplication)
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot", 1))
-        .rate_limiter(
-            KindlingRateLimiter(settings.telegram_rate_limit, max_retries=RATE_LIMIT_RETRIES)
-        )
+        .bot(bot)
         .persistence(persistence)
-        .defaults(Defaults(tzinfo=UTC, parse_mode=ParseMode.HTML))
-        .concurrent_updates(False)
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
     )
     for name, value in builder_options.items():

@@ -1,13 +1,18 @@
-"""How dates, times and zones are shown to people (babel for the locale's own conventions)."""
+"""How dates, times and zones are shown to people (babel for the locale's own conventions).
+
+One format for each, everywhere a person reads one: a time as their locale writes it ("7:30 PM",
+"19:30"), a date with the month's name ("November 26", "26. November"), with the year only
+when it is not this year.
+"""
 
 from __future__ import annotations
 
 import html
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_time, get_day_names
+from babel.dates import format_skeleton, format_time, get_day_names
 
 DEFAULT_LOCALE = "en"
 
@@ -25,6 +30,13 @@ def show_time(value: time, locale: str = DEFAULT_LOCALE) -> str:
     # CLDR puts a narrow no-break space before AM/PM; a plain space reads the same everywhere
     # and keeps texts searchable.
     return format_time(value, format="short", locale=locale).replace("\u202f", " ")
+
+
+def show_date(day: date, locale: str = DEFAULT_LOCALE, *, today: date | None = None) -> str:
+    """'November 26' ('26. November' in German); 'November 26, 2025' when ``today`` is in
+    another year."""
+    skeleton = "yMMMMd" if today is not None and today.year != day.year else "MMMMd"
+    return format_skeleton(skeleton, day, locale=locale).replace("\u202f", " ")
 
 
 def show_weekday(weekday: int, locale: str = DEFAULT_LOCALE) -> str:

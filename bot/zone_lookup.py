@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.places import Ambiguous, Place, place_index
+from bot.places import Ambiguous, Choices, Place, place_index
 from scheduler.timecalc import (
     parse_local_time,
     parse_utc_offset,
@@ -23,6 +23,7 @@ class ZoneMatch(StrEnum):
     PLACE = "place"  # a city, country or IANA name was recognised
     CLOCK = "clock"  # worked out from a UTC offset or the person's current local time
     AMBIGUOUS = "ambiguous"  # a country with several zones: a city is needed
+    CHOICES = "choices"  # places in different zones share the name: the person picks one
     NOT_FOUND = "not_found"
 
 
@@ -35,6 +36,8 @@ class ZoneLookup:
     # The place as found ("Berlin, Germany"), or the country that needs a city (AMBIGUOUS);
     # empty otherwise.
     label: str = ""
+    # CHOICES: the places to pick from, biggest first.
+    choices: tuple[Place, ...] = ()
 
 
 def look_up_zone(text: str, now: datetime) -> ZoneLookup:
@@ -44,6 +47,8 @@ def look_up_zone(text: str, now: datetime) -> ZoneLookup:
         return ZoneLookup(ZoneMatch.PLACE, found.zone, found.country_code, found.label)
     if isinstance(found, Ambiguous):
         return ZoneLookup(ZoneMatch.AMBIGUOUS, label=found.country)
+    if isinstance(found, Choices):
+        return ZoneLookup(ZoneMatch.CHOICES, choices=found.places)
     zone: str | None = None
     offset = parse_utc_offset(text)
     if offset is not None:

@@ -23,6 +23,7 @@ from telegram.ext import (
 
 from bot.services import services
 from handlers.tender import is_tender
+from storage.errors import DatabaseGoneError
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,20 @@ MAX_GROUPS_REMEMBERED = 10_000
 
 
 async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Outside private chats, say once that Kindling works only in private, store nothing."""
+    """Outside private chats, say once that Kindling works only in private, store nothing.
+
+    What cannot come from a person in a private chat ends here too, before any handler looks
+    for the chat or the person: a press on a message sent in inline mode (it has no chat, and
+    Kindling sends none, so it is answered as an expired button) and a message without a sender.
+    """
     chat = update.effective_chat
-    if chat is None or chat.type == ChatType.PRIVATE:
+    if chat is None:
+        await answer_without_a_chat(update, context)
+        raise ApplicationHandlerStop
+    if chat.type == ChatType.PRIVATE:
+        if update.effective_user is None:
+            log.info("update ignored reason=no_sender update_id=%s", update.update_id)
+            raise ApplicationHandlerStop
         return
     told = services(context).groups_told
     message = update.effective_message
@@ -48,6 +60,14 @@ async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         told.add(chat.id)
         await message.reply_text(services(context).ui("common.private_only"))
     raise ApplicationHandlerStop
+
+
+async def answer_without_a_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An update with no chat to answer in: a press gets its spinner stopped, nothing else."""
+    log.info("update ignored reason=no_chat update_id=%s", update.update_id)
+    if update.callback_query is not None:
+        with contextlib.suppress(BadRequest):
+            await update.callback_query.answer(services(context).ui("common.expired_button"))
 
 
 async def dataless_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -138,11 +158,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log what broke (type and update id only, never text) and apologise instead of silence."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    # A database gone from under the bot was told once, loudly, with what to do (storage);
+    # each update it fails since needs no traceback of its own.
+    gone = isinstance(error, DatabaseGoneError)
     log.error(
         "error type=%s update_id=%s",
         type(error).__name__,
         update_id,
-        exc_info=(type(error), error, error.__traceback__) if error else None,
+        exc_info=(type(error), error, error.__traceback__) if error and not gone else None,
     )
     if isinstance(update, Update) and update.effective_chat is not None:
         if update.effective_chat.type != ChatType.PRIVATE:
@@ -154,9 +177,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             with contextlib.suppress(TelegramError):
                 await update.callback_query.answer()
         try:
-            await context.bot.send_message(
-                update.effective_chat.id, services(context).ui("common.error_apology")
-            )
+            apology = "common.error_not_kept" if gone else "common.error_apology"
+            await context.bot.send_message(update.effective_chat.id, services(context).ui(apology))
         except Exception as exc:  # the apology itself failing must not loop back here
             log.warning("apology not sent type=%s", type(exc).__name__)
     if isinstance(update, Update):

@@ -1,10 +1,11 @@
 """Shared helpers for the daily-practice flows (/win, /setback, /reflect, prompt answers).
 
 Reading a person's free text the same way everywhere: surrounding whitespace trimmed, kept up to
-``MAX_ENTRY_CHARS`` (the person is told when it was cut), text after a command taken as the
-first answer, and a kind re-ask when a sticker, photo or voice note arrives where words were
-asked for. Plus the small chores every button step shares: closing a keyboard once it has been
-used, refusing a button whose value is not one we offered, and the per-person draft.
+``MAX_ENTRY_CHARS`` as Telegram counts characters (the person is told when it was cut), text
+after a command taken as the first answer, and a kind re-ask when a sticker, photo or voice note
+arrives where words were asked for; and showing it back within one message (``fit_words``).
+Plus the small chores every button step shares: closing a keyboard once it has been used,
+refusing a button whose value is not one we offered, and the per-person draft.
 """
 
 from __future__ import annotations
@@ -12,19 +13,22 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes, filters
 
+from bot.content.library import MESSAGE_MAX_UTF16, utf16_length
 from bot.services import services
 
 log = logging.getLogger(__name__)
 
-# The most of one free text we keep (in characters). 2000 keeps an entry readable in /journal
-# and, with its date and label, always inside one Telegram message (4096), so an entry can be
-# shown whole before it is deleted. Longer texts are kept up to the limit and the person is told.
+# The most of one free text we keep, in characters as Telegram counts them (UTF-16 code units:
+# an emoji is two). 2000 keeps an entry readable in /journal and, with its date and label, always
+# inside one Telegram message (4096), so an entry can be shown whole before it is deleted. Longer
+# texts are kept up to the limit and the person is told.
 MAX_ENTRY_CHARS = 2000
 
 # Control characters (a NUL byte, say) carry nothing a person means, and Telegram may refuse to
@@ -37,6 +41,8 @@ _INVISIBLE = (
     r"\u2060-\u2064\u2066-\u206f\u2800\u3164\ufeff"
 )
 _BLANK = re.compile(rf"[{_INVISIBLE}]*")
+# A tag in the HTML the bot sends (Telegram shows what is between them, not the tags).
+_TAG = re.compile(r"<[^>]*>")
 BLANK = filters.Regex(re.compile(rf"\A[{_INVISIBLE}]*\Z"))
 
 # What a step listens to. Each starts from UpdateType.MESSAGE on purpose: an inverted filter
@@ -76,9 +82,46 @@ def visible_text(raw: str) -> str:
 def clip_entry_text(raw: str) -> tuple[str, bool]:
     """The text to keep (trimmed, at most ``MAX_ENTRY_CHARS``) and whether it was cut."""
     text = visible_text(raw)
-    if len(text) <= MAX_ENTRY_CHARS:
+    if utf16_length(text) <= MAX_ENTRY_CHARS:
         return text, False
-    return text[:MAX_ENTRY_CHARS].rstrip(), True
+    return _first_units(text, MAX_ENTRY_CHARS).rstrip(), True
+
+
+def _first_units(text: str, limit: int) -> str:
+    """The longest start of ``text`` within ``limit`` UTF-16 units, never half a character (nor
+    a joiner or variation selector left dangling at its end)."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return text[:index].rstrip("\u200d\ufe0f")
+    return text
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` as shown where at most ``limit`` UTF-16 units fit: whole, or cut with "…"."""
+    if utf16_length(text) <= limit:
+        return text
+    return _first_units(text, max(0, limit - 1)).rstrip() + "…"
+
+
+def shown_length(message_html: str) -> int:
+    """How long Telegram counts a message we send as HTML: its text without the tags, with
+    entities such as ``&lt;`` read as one character, in UTF-16 units."""
+    return utf16_length(html.unescape(_TAG.sub("", message_html)))
+
+
+def fit_words(render: Callable[[str], str], words: str) -> str:
+    """The message ``render`` makes around a person's ``words``, fitted into one Telegram
+    message: when the whole would be too long, the words are shortened in what is shown,
+    never in what is kept. ``render`` escapes them itself."""
+    message = render(words)
+    limit = utf16_length(words)
+    while shown_length(message) > MESSAGE_MAX_UTF16 and limit > 0:
+        # Escaping may add a character or two (a direction override closed): measure again.
+        limit = max(0, limit - (shown_length(message) - MESSAGE_MAX_UTF16))
+        message = render(shorten(words, limit))
+    return message
 
 
 def text_after_command(text: str | None) -> str:

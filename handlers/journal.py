@@ -13,9 +13,9 @@ gets a gentle answer. Deleting twice finds nothing the second time.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -27,18 +27,20 @@ from telegram.ext import (
 )
 
 from bot.content.ui import UiTexts
-from bot.formatting import escape, locale_for
+from bot.formatting import escape, locale_for, show_date
 from bot.recap.labels import shown_kind
 from bot.services import Services, services
-from handlers.entry_text import drop_draft
+from handlers.entry_text import drop_draft, fit_words, shorten
 from handlers.flow import end_all_flows
 from scheduler.timecalc import is_valid_zone
 from storage.models import Entry, EntryKind, Person
 
 GROUP = 5
 PAGE_SIZE = 5
-# Each entry is shown up to this many characters on a page, so five entries always fit in one
-# message; the delete confirmation shows an entry whole (entries are at most 2000 characters).
+# Each entry is shown up to this many characters (as Telegram counts them) on a page, so five
+# entries always fit in one message; the delete confirmation shows an entry whole (entries are
+# kept up to 2000), or as much of it as one message holds (an entry kept before the limit
+# counted what Telegram counts may be longer).
 PREVIEW_CHARS = 300
 
 CB_PAGE = "jr:page:"
@@ -85,7 +87,9 @@ def show_entry(
     """One entry: its number on the page (if any), local date, kind, and the person's words."""
     local_day = entry.created_at.astimezone(ZoneInfo(zone)).date()
     values: dict[str, object] = {
-        "date": format_date(local_day, "medium", locale=locale),
+        "date": show_date(
+            local_day, locale, today=svc.clock.now().astimezone(ZoneInfo(zone)).date()
+        ),
         "kind": kind_label(entry, svc),
     }
     key = "journal.entry" if number is not None else "journal.single_entry"
@@ -93,9 +97,7 @@ def show_entry(
         values["number"] = number
     if not entry.text:
         return svc.ui(f"{key}_without_text", **values)
-    text = entry.text
-    if limit is not None and len(text) > limit:
-        text = text[:limit].rstrip() + "…"
+    text = entry.text if limit is None else shorten(entry.text, limit)
     return svc.ui(key, text=escape(text), **values)
 
 
@@ -208,10 +210,16 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
         person = await svc.repo.get_person(chat_id)
         zone = readable_zone(person)
-        shown = show_entry(entry, None, zone, locale, svc, limit=None)
+
+        def confirmation(words: str) -> str:
+            shown = replace(entry, text=words)
+            return svc.ui(
+                "journal.confirm_delete", entry=show_entry(shown, None, zone, locale, svc, None)
+            )
+
         await replace_message(
             update,
-            svc.ui("journal.confirm_delete", entry=shown),
+            fit_words(confirmation, entry.text or ""),
             confirm_keyboard(entry_id, page, svc.ui),
         )
     else:  # "yes"

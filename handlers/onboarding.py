@@ -29,6 +29,7 @@ from bot.services import services
 from bot.zone_lookup import ZoneMatch, look_up_zone
 from handlers.entry_text import NOT_WORDS, WORDS
 from handlers.flow import END, Flow
+from handlers.place_choice import PLACE_NUMBERS, chosen_place, forget_places, place_question
 from scheduler.plan import schedule_fields
 from scheduler.timecalc import is_valid_zone, parse_local_time
 from storage.models import Person
@@ -40,10 +41,18 @@ PROMPT_TIMES = ("07:00", "08:00", "09:00", "12:30", "18:00", "20:00", "21:30")
 CB_TIME = "onb:time:"
 CB_NO_PROMPTS = "onb:none"
 TIME_BUTTON_PATTERN = rf"\A({CB_TIME}([01][0-9]|2[0-3]):[0-5][0-9]|{CB_NO_PROMPTS})\Z"
+CB_PLACE_PREFIX = "onb"
+PLACE_BUTTON_PATTERN = rf"\A{CB_PLACE_PREFIX}:place:{PLACE_NUMBERS}\Z"
 
 
-def time_keyboard(no_prompts_label: str) -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(t, callback_data=f"{CB_TIME}{t}") for t in PROMPT_TIMES]
+def time_keyboard(no_prompts_label: str, locale: str) -> InlineKeyboardMarkup:
+    """The suggested times, shown as the person's locale writes times (as /settings does)."""
+    buttons = [
+        InlineKeyboardButton(
+            show_time(time.fromisoformat(t), locale), callback_data=f"{CB_TIME}{t}"
+        )
+        for t in PROMPT_TIMES
+    ]
     rows = [buttons[:4], buttons[4:]]
     rows.append([InlineKeyboardButton(no_prompts_label, callback_data=CB_NO_PROMPTS)])
     return InlineKeyboardMarkup(rows)
@@ -86,6 +95,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return ZONE
 
 
+def _locale(update: Update) -> str:
+    return locale_for(update.effective_user.language_code if update.effective_user else None)
+
+
 async def receive_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Find a zone from a place name, a UTC offset, or the person's current clock."""
     svc = services(context)
@@ -98,28 +111,55 @@ async def receive_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     if found.match is ZoneMatch.AMBIGUOUS:
         await message.reply_text(svc.ui("onboarding.zone_ambiguous", country=escape(found.label)))
         return ZONE
+    if found.match is ZoneMatch.CHOICES:
+        text, keyboard = place_question(
+            context, found.choices, CB_PLACE_PREFIX, svc.ui, _locale(update), now
+        )
+        await message.reply_text(text, reply_markup=keyboard)
+        return ZONE
     if found.zone is None:
         await message.reply_text(svc.ui("onboarding.zone_not_found"))
         return ZONE
-    zone, country = found.zone, found.country
-    if found.match is ZoneMatch.PLACE:
-        reply = svc.ui(
-            "onboarding.zone_found",
-            place=escape(found.label or zone),
-            local_time=show_time(local_now(zone, now)),
-        )
+    place = found.label if found.match is ZoneMatch.PLACE else None
+    return await zone_chosen(update, context, found.zone, found.country, place)
+
+
+async def pick_place(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """One of several places of the same name, tapped."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    chosen = chosen_place(context, query.data)
+    if chosen is None:  # from an older question: its places are no longer the ones offered
+        await query.answer(services(context).ui("common.expired_button"))
+        return ZONE
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=None)
+    return await zone_chosen(update, context, chosen.zone, chosen.country, chosen.label)
+
+
+async def zone_chosen(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    zone: str,
+    country: str | None,
+    place: str | None,
+) -> int:
+    """Keep the zone, say where it is and what time it is there, and ask for a prompt time."""
+    svc = services(context)
+    locale = _locale(update)
+    local_time = show_time(local_now(zone, svc.clock.now()), locale)
+    forget_places(context)
+    if place is not None:
+        reply = svc.ui("onboarding.zone_found", place=escape(place or zone), local_time=local_time)
     else:
-        reply = svc.ui(
-            "onboarding.zone_from_clock",
-            zone=zone_label(zone),
-            local_time=show_time(local_now(zone, now)),
-        )
+        reply = svc.ui("onboarding.zone_from_clock", zone=zone_label(zone), local_time=local_time)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     await svc.repo.update_person(chat_id, time_zone=zone, country=country)
-    await message.reply_text(reply)
-    await message.reply_text(
+    await context.bot.send_message(chat_id, reply)
+    await context.bot.send_message(
+        chat_id,
         svc.ui("onboarding.ask_time"),
-        reply_markup=time_keyboard(svc.ui("onboarding.no_prompts_button")),
+        reply_markup=time_keyboard(svc.ui("onboarding.no_prompts_button"), locale),
     )
     return TIME
 
@@ -143,7 +183,7 @@ async def finish(update: Update, context: ContextTypes.DEFAULT_TYPE, at: time | 
         onboarded=True,
         **schedule_fields(settled, svc.clock.now()),
     )
-    locale = locale_for(update.effective_user.language_code if update.effective_user else None)
+    locale = _locale(update)
     if at is not None and person.time_zone:
         text = svc.ui(
             "onboarding.done_with_time",
@@ -191,7 +231,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         name="onboarding",
         entry_points=[CommandHandler("start", start)],
         states={
-            ZONE: [MessageHandler(WORDS, receive_zone), MessageHandler(NOT_WORDS, zone_not_text)],
+            ZONE: [
+                CallbackQueryHandler(pick_place, pattern=PLACE_BUTTON_PATTERN),
+                MessageHandler(WORDS, receive_zone),
+                MessageHandler(NOT_WORDS, zone_not_text),
+            ],
             TIME: [
                 CallbackQueryHandler(time_button, pattern=TIME_BUTTON_PATTERN),
                 MessageHandler(WORDS, typed_time),

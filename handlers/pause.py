@@ -612,6 +612,11 @@ async def quiet_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     span = QUIET_SPANS[query.data.rsplit(":", 1)[-1]]
     until = QUIET_UNTIL_TURNED_BACK_ON if span is None else now + span
     person = await svc.repo.ensure_person(chat_id, now)
+    if person.quiet_until is not None and person.quiet_until > until:
+        # A longer quiet is already set (from /settings or an earlier /pause): shortening it
+        # without a word would bring nudges back sooner than the person asked.
+        await context.bot.send_message(chat_id, _longer_quiet_kept(svc, person, _locale(update)))
+        return END
     # Stored with freshly computed due times, as every change to quiet is (see /settings).
     person = await svc.repo.update_person(
         chat_id, quiet_until=until, **schedule_fields(replace(person, quiet_until=until), now)
@@ -626,6 +631,17 @@ async def quiet_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         )
     await context.bot.send_message(chat_id, text)
     return END
+
+
+def _longer_quiet_kept(svc: Services, person: Person, locale: str) -> str:
+    if person.quiet_until is not None and person.quiet_until >= QUIET_UNTIL_TURNED_BACK_ON:
+        return svc.ui("pause.quiet_longer_kept_until_resume")
+    assert person.quiet_until is not None
+    return svc.ui(
+        "pause.quiet_longer_kept",
+        when=show_when(person.quiet_until, person, locale, svc.ui),
+        zone=zone_label(_zone_name(person)),
+    )
 
 
 async def buttons_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

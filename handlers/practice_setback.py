@@ -42,6 +42,7 @@ from handlers.entry_text import (
     ask_for_words,
     close_keyboards,
     drop_draft,
+    fit_words,
     from_live_message,
     get_draft,
     lost_track,
@@ -310,8 +311,12 @@ async def receive_next_text(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if await save(update, context, draft, text):
         svc = services(context)
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
-        chosen = svc.ui("setback.next_chosen", text=escape(text))
-        await context.bot.send_message(chat_id, f"{chosen}\n\n{await closing(svc, chat_id)}")
+        after = await closing(svc, chat_id)
+
+        def echo(words: str) -> str:
+            return f"{svc.ui('setback.next_chosen', text=escape(words))}\n\n{after}"
+
+        await context.bot.send_message(chat_id, fit_words(echo, text))
     return END
 
 

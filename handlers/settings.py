@@ -32,7 +32,6 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
@@ -45,12 +44,21 @@ from telegram.ext import (
 
 from bot.content.ui import UiTexts
 from bot.country_lookup import country_by_code, find_countries
-from bot.formatting import escape, local_now, locale_for, show_time, show_weekday, zone_label
+from bot.formatting import (
+    escape,
+    local_now,
+    locale_for,
+    show_date,
+    show_time,
+    show_weekday,
+    zone_label,
+)
 from bot.services import services
 from bot.zone_lookup import ZoneMatch, look_up_zone
 from handlers.common import help_line
 from handlers.entry_text import close_buttons, visible_text
 from handlers.flow import END, Flow
+from handlers.place_choice import PLACE_NUMBERS, chosen_place, forget_places, place_question
 from scheduler.plan import schedule_fields
 from scheduler.timecalc import Frequency, is_valid_zone, parse_local_time
 from storage.models import QUIET_UNTIL_TURNED_BACK_ON, Person
@@ -107,6 +115,7 @@ PATTERN_QUIET = rf"^{CB}:quiet:({'|'.join(QUIET_SPANS)}|until|resume)$"
 PATTERN_COUNTRY = rf"^{CB}:country:([A-Z]{{2}}|skip|remove|retry)$"
 PATTERN_TRUSTED_NAME = rf"^{CB}:trustedname:(keep|remove)$"
 PATTERN_TRUSTED_CONTACT = rf"^{CB}:trustedcontact:keep$"
+PATTERN_PLACE = rf"^{CB}:place:{PLACE_NUMBERS}$"
 
 # Not "no": that is Norway's code.
 SKIP_WORDS = frozenset({"skip", "none", "nothing"})
@@ -152,7 +161,7 @@ def show_when(instant: datetime, person: Person, locale: str, ui: UiTexts) -> st
     return ui(
         "settings.when",
         weekday=show_weekday(local.weekday(), locale),
-        date=format_skeleton("MMMMd", local.date(), locale=locale),
+        date=show_date(local.date(), locale),
         time=show_time(local.time().replace(second=0, microsecond=0), locale),
     )
 
@@ -503,7 +512,6 @@ async def ask_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, person: P
 async def typed_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """A city, region, offset or current clock time, understood as onboarding does."""
     svc = services(context)
-    locale = _locale(update)
     now = svc.clock.now()
     text = update.effective_message.text or ""  # type: ignore[union-attr]
     found = await asyncio.to_thread(look_up_zone, text, now)  # the index may still be building
@@ -512,26 +520,54 @@ async def typed_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int 
             update, context, svc.ui("onboarding.zone_ambiguous", country=escape(found.label))
         )
         return None
+    if found.match is ZoneMatch.CHOICES:
+        question, keyboard = place_question(
+            context, found.choices, CB, svc.ui, _locale(update), now
+        )
+        await _say(update, context, question, keyboard)
+        return None
     if found.zone is None:
         await _say(update, context, svc.ui("onboarding.zone_not_found"))
         return None
+    place = (found.label or found.zone) if found.match is ZoneMatch.PLACE else None
+    return await save_zone(update, context, found.zone, found.country, place)
+
+
+async def place_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """One of several places of the same name, tapped."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    chosen = chosen_place(context, query.data)
+    if chosen is None:
+        await _refuse_button(update, context)
+        return None
+    await _take_button(update, context)
+    return await save_zone(update, context, chosen.zone, chosen.country, chosen.label)
+
+
+async def save_zone(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    zone: str,
+    country: str | None,
+    place: str | None,
+) -> int:
+    """Store the zone (and the country a named place tells us); back to the menu."""
+    svc = services(context)
+    forget_places(context)
     person = await _person(update, context)
     if person is None:
         return END
-    changes: dict[str, Any] = {"time_zone": found.zone}
-    if found.country:  # a named city tells us the country; an offset or clock does not
-        changes["country"] = found.country
+    changes: dict[str, Any] = {"time_zone": zone}
+    if country:  # a named city tells us the country; an offset or clock does not
+        changes["country"] = country
     person = await _save(context, person, **changes)
-    local_time = show_time(local_now(found.zone, now), locale)
-    if found.match is ZoneMatch.PLACE:
-        line = svc.ui(
-            "settings.zone.saved_place",
-            place=escape(found.label or found.zone),
-            local_time=local_time,
-        )
+    local_time = show_time(local_now(zone, svc.clock.now()), _locale(update))
+    if place is not None:
+        line = svc.ui("settings.zone.saved_place", place=escape(place), local_time=local_time)
     else:
         line = svc.ui(
-            "settings.zone.saved_clock", zone=escape(zone_label(found.zone)), local_time=local_time
+            "settings.zone.saved_clock", zone=escape(zone_label(zone)), local_time=local_time
         )
     return await show_menu(update, context, person, line)
 
@@ -931,7 +967,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
                 back_button,
                 *words(typed_time, "settings.reflection.time_text_only"),
             ],
-            ZONE: [back_button, *words(typed_zone, "onboarding.zone_text_only")],
+            ZONE: [
+                CallbackQueryHandler(place_button, pattern=PATTERN_PLACE),
+                back_button,
+                *words(typed_zone, "onboarding.zone_text_only"),
+            ],
             FREQUENCY: [
                 CallbackQueryHandler(frequency_button, pattern=PATTERN_FREQUENCY),
                 back_button,

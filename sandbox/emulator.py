@@ -733,6 +733,12 @@ def render_text(text: str, parse_mode: str | None) -> tuple[str, list[dict[str, 
 _COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])")
 
 
+def _with_entities(text: str) -> dict[str, Any]:
+    """The ``entities`` field a text message carries, if it has any commands in it."""
+    entities = command_entities(text)
+    return {"entities": entities} if entities else {}
+
+
 def command_entities(text: str) -> list[dict[str, Any]]:
     """``bot_command`` entities Telegram's client attaches to ``/cmd`` and ``/cmd@bot`` words."""
     return [
@@ -1063,11 +1069,9 @@ class EmulatedPerson:
     async def send(self, text: str) -> dict[str, Any]:
         """The person writes ``text``; ``/commands`` get their ``bot_command`` entities."""
         self._ensure_not_blocked()
-        body: dict[str, Any] = {"text": text}
-        entities = command_entities(text)
-        if entities:
-            body["entities"] = entities
-        return await self._em._person_message(self, body, log_line=text)
+        return await self._em._person_message(
+            self, {"text": text, **_with_entities(text)}, log_line=text
+        )
 
     async def send_sticker(self) -> dict[str, Any]:
         self._ensure_not_blocked()
@@ -1148,6 +1152,24 @@ class EmulatedPerson:
         """Send a callback query with arbitrary (possibly forged or stale) data."""
         self._ensure_not_blocked()
         return await self._em._press(self, message, data, f"<data {data!r}>")
+
+    async def press_inline(self, data: str) -> str:
+        """Press a button on a message sent in inline mode (through another chat, by way of
+        the bot's inline queries): the press carries an ``inline_message_id`` and no message,
+        so the bot cannot tell which chat it came from. Returns the query id."""
+        self._ensure_not_blocked()
+        return await self._em._press(self, None, data, f"<inline {data!r}>")
+
+    async def send_without_sender(self, text: str) -> dict[str, Any]:
+        """A message in this chat with no ``from`` (Telegram leaves it out of messages sent on
+        behalf of a chat, which a private chat never has)."""
+        self._ensure_not_blocked()
+        return await self._em._person_message(
+            self,
+            {"text": text, **_with_entities(text)},
+            log_line=f"(no sender) {text}",
+            sender=False,
+        )
 
     def block(self) -> None:
         """The person blocks the bot: further sends/edits to them fail with 403."""
@@ -1346,7 +1368,7 @@ class EmulatedGroup(EmulatedPerson):
 @dataclass
 class _CallbackQuery:
     chat_id: int
-    message_id: int
+    message_id: int | None  # None: a press on a message sent in inline mode
     data: str
     created: float
     answered: bool = False
@@ -1857,6 +1879,11 @@ class BotApiEmulator:
         await self._notify()
         return update
 
+    async def deliver_raw(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update with exactly this payload (``update_id`` is added), unchecked: what
+        no person action here makes, such as an object shaped by an older Bot API server."""
+        return await self._enqueue(body)
+
     async def deliver_again(self, update_id: int | None = None) -> dict[str, Any]:
         """Hand the bot an update it already had, once more (default: the newest one).
 
@@ -1873,11 +1900,11 @@ class BotApiEmulator:
         return self._next_message_id[chat_id]
 
     async def _person_message(
-        self, person: EmulatedPerson, body: dict[str, Any], *, log_line: str
+        self, person: EmulatedPerson, body: dict[str, Any], *, log_line: str, sender: bool = True
     ) -> dict[str, Any]:
         message = {
             "message_id": self._new_message_id(person.chat_id),
-            "from": person.user,
+            **({"from": person.user} if sender else {}),
             "chat": person.chat,
             "date": int(time.time()),
             **body,
@@ -1908,19 +1935,25 @@ class BotApiEmulator:
         return edited
 
     async def _press(
-        self, person: EmulatedPerson, message: SentMessage, data: str, label: str
+        self, person: EmulatedPerson, message: SentMessage | None, data: str, label: str
     ) -> str:
+        """A press on ``message``'s button, or (None) on a message sent in inline mode."""
         query_id = str(next(self._callback_ids))
         self._callbacks[query_id] = _CallbackQuery(
-            person.chat_id, message.message_id, data, self._clock()
+            person.chat_id, message.message_id if message else None, data, self._clock()
         )
         self._log(person.chat_id, f"{person.first_name} pressed [{label}]")
+        where = (
+            {"message": self._message_dict(message)}
+            if message is not None
+            else {"inline_message_id": f"AQAAA{query_id[-8:]}"}
+        )
         await self._enqueue(
             {
                 "callback_query": {
                     "id": query_id,
                     "from": person.user,
-                    "message": self._message_dict(message),
+                    **where,
                     "chat_instance": str(-(abs(person.chat_id) * 7919 + self.bot_id)),
                     "data": data,
                 }

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
-
 from bot.app import KindlingApplication, build_application
+from bot.bot_api import ALLOWED_UPDATES
 from bot.clock import Clock
 from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator
@@ -77,7 +76,7 @@ async def running_bot(
             await application.post_init(application)
         assert application.updater is not None
         await application.updater.start_polling(
-            poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES
+            poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
         )
         await application.start()
         try:

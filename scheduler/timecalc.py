@@ -32,6 +32,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from scheduler.time_words import parse_time_words
+
 __all__ = [
     "Frequency",
     "is_valid_zone",
@@ -268,14 +270,16 @@ def parse_local_time(text: str) -> time | None:
     """Forgivingly parse a wall time someone typed, or ``None`` if it is not one.
 
     Accepts 24-hour ("19:30", "1930", "19h30"), 12-hour ("7pm", "7:30 p.m."),
-    a bare hour ("7" -> 07:00) and the words noon/midday/midnight.
+    a bare hour ("7" -> 07:00) and the words noon/midday/midnight, and times
+    said in words ("half past seven", "quarter to 8 pm", "7 in the evening":
+    ``scheduler.time_words``).
     """
     cleaned = text.strip().lower()
     if cleaned in _NAMED_TIMES:
         return _NAMED_TIMES[cleaned]
     match = _TIME_RE.match(cleaned)
     if match is None:
-        return None
+        return parse_time_words(cleaned)
     hour = int(match["hour"])
     minute = int(match["minute"] or match["compact"] or 0)
     meridiem = match["meridiem"]
@@ -410,6 +414,12 @@ def zone_from_local_clock(person_now: time, utc_now: datetime) -> str | None:
     gives two candidate offsets 24 h apart; we keep those within
     -12:00..+14:00 for which a zone exists and break remaining ties by where
     people actually live.
+
+    People round what they type ("14:30" when it is 14:47), so a reading that
+    no zone uses (UTC-0:30) moves to the nearest offset that one does, at most
+    half an hour away; a later clock is tried first, as typing lags. Every
+    time of day therefore gives a zone, and the reply shows its local time so
+    the person can see whether it fits.
     """
     _require_aware(utc_now, "utc_now")
     utc_now = utc_now.astimezone(UTC)
@@ -421,7 +431,20 @@ def zone_from_local_clock(person_now: time, utc_now: datetime) -> str | None:
     )
     person_clock = timedelta(hours=person_now.hour, minutes=person_now.minute)
     quarters = round((person_clock - utc_clock) / _QUARTER_HOUR)
-    diff = (quarters * _QUARTER_HOUR) % _ONE_DAY  # in [0, 24h)
+    for nudge in _CLOCK_NUDGES:
+        zone = _zone_for_clock_difference((quarters + nudge) * _QUARTER_HOUR, utc_now)
+        if zone is not None:
+            return zone
+    return None
+
+
+# Quarter hours to move a clock reading that no zone uses: none first, then later before
+# earlier, up to half an hour (whole-hour offsets always exist, so that always finds one).
+_CLOCK_NUDGES = (0, 1, -1, 2, -2)
+
+
+def _zone_for_clock_difference(difference: timedelta, utc_now: datetime) -> str | None:
+    diff = difference % _ONE_DAY  # in [0, 24h)
 
     candidates = [
         offset for offset in (diff, diff - _ONE_DAY) if _MIN_OFFSET <= offset <= _MAX_OFFSET

@@ -11,3 +11,8 @@ class SchemaTooNewError(StorageError):
 
 class DatabaseUnreadableError(StorageError):
     """The file is not a SQLite database we can read (corrupt, or something else)."""
+
+
+class DatabaseGoneError(StorageError):
+    """The database file was removed or replaced under the running bot: nothing written from
+    now on could be kept."""

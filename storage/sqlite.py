@@ -19,6 +19,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage import sqlite_file
 from storage.bounds import MAX_STORED_TEXT_CHARS, bound_extra, bound_text  # noqa: F401
 from storage.conversations import ConversationStore
 from storage.crypto import TextCipher
@@ -164,6 +165,7 @@ class SqliteRepository(Repository):
         # With a cipher, people's own words are sealed before they are written (storage/crypto).
         self.cipher = cipher
         self._db: aiosqlite.Connection | None = None
+        self._file = sqlite_file.DatabaseFile(self.path)
         self._lock = asyncio.Lock()
         self._conversations = SqliteConversationStore(self)
 
@@ -173,6 +175,7 @@ class SqliteRepository(Repository):
             return
         if self.path.parent and not self.path.parent.exists():
             raise StorageError(f"the folder {self.path.parent} does not exist")
+        sqlite_file.create_private(self.path)
         db = await aiosqlite.connect(self.path, isolation_level=None)
         try:
             await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -197,6 +200,7 @@ class SqliteRepository(Repository):
             await db.close()
             raise
         self._db = db
+        self._file.opened()
 
     async def _refuse_damaged(self, db: aiosqlite.Connection) -> None:
         """Stop before using a file with damaged pages: running on it would fail person by
@@ -257,6 +261,7 @@ class SqliteRepository(Repository):
     def db(self) -> aiosqlite.Connection:
         if self._db is None:
             raise StorageError("the database is not open")
+        self._file.check()  # removed or replaced under the bot: refused, not lost
         return self._db
 
     async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:

@@ -4,11 +4,12 @@ project's Bot API emulator over HTTP (the same ``running_bot`` the sandbox uses)
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from datetime import datetime, time
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import psycopg
 
 from bot.app import KindlingApplication
+from bot.logs import PRIVATE_DEBUG_LOGGERS, QUIET_LOGGERS, configure_logging
 from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator
 from sandbox.runner import running_bot, sandbox_settings
@@ -34,6 +36,7 @@ INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
 
 __all__ = [
     "database_env",
+    "logging_as_the_bot_sets_it_up",
     "make_settings",
     "open_repository",
     "running_bot",
@@ -42,6 +45,27 @@ __all__ = [
     "start_bot_process",
     "stored",
 ]
+
+
+@contextmanager
+def logging_as_the_bot_sets_it_up(level: str, secrets: Sequence[str] = ()) -> Iterator[None]:
+    """Logging as ``python -m bot`` configures it for LOG_LEVEL ``level``: its lines go to
+    stderr (the test's captured one), through the bot's filter. Put back as it was afterwards."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    names = ("telegram", *PRIVATE_DEBUG_LOGGERS, *QUIET_LOGGERS)
+    saved_levels = {name: logging.getLogger(name).level for name in names}
+    configure_logging(level, secrets=secrets)
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved_handlers:
+            root.addHandler(handler)
+        root.setLevel(saved_level)
+        for name, level_before in saved_levels.items():
+            logging.getLogger(name).setLevel(level_before)
 
 
 def make_settings(

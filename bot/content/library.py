@@ -454,7 +454,8 @@ def _is_emoji(char: str) -> bool:
     return unicodedata.category(char) == "So" or char == "\ufe0f"
 
 
-def _utf16_length(text: str) -> int:
+def utf16_length(text: str) -> int:
+    """How long Telegram counts ``text``: in UTF-16 code units (an emoji is two)."""
     return len(text.encode("utf-16-le")) // 2
 
 
@@ -495,7 +496,7 @@ class _StringChecks:
     def check(self, text: str, path: list[str]) -> None:
         if not text.strip():
             self.fail(path, "text is empty")
-        length = _utf16_length(text)
+        length = utf16_length(text)
         if length > MESSAGE_MAX_UTF16:
             self.fail(path, f"text is {length} characters, over Telegram's {MESSAGE_MAX_UTF16}")
         is_label = bool(path) and path[-1] == "label"
@@ -770,7 +771,7 @@ def _read_reframes(doc: dict[str, Any], feeling_ids: AbstractSet[str]) -> tuple[
                     f"feeling '{feeling}' is not a [[feeling]] id in {WINS_SETBACKS_FILE}"
                     f" (known: {', '.join(sorted(feeling_ids))})"
                 )
-        if _utf16_length(reframe.message) > MESSAGE_MAX_UTF16:
+        if utf16_length(reframe.message) > MESSAGE_MAX_UTF16:
             fields.fail(f"the three parts together are over Telegram's {MESSAGE_MAX_UTF16}")
         reframes.append(reframe)
     _check_unique(file, "reframe", (r.id for r in reframes))

@@ -96,6 +96,7 @@ TEMPLATES: Mapping[str, frozenset[str]] = MappingProxyType(
         "share.people": frozenset({"connected", "out_of_sync"}),
         "share.words_heading": frozenset(),
         "share.word_line": frozenset({"date", "kind"}),
+        "share.word_when": frozenset({"date", "time"}),
         "share.kind_win": frozenset(),
         "share.kind_setback": frozenset(),
         "share.kind_reflection": frozenset(),

@@ -18,18 +18,17 @@ import io
 import unicodedata
 from collections.abc import Sequence
 
-from babel.dates import format_datetime
 from fpdf import FPDF
 
 from bot.content.library import Library
+from bot.formatting import show_time
 from bot.recap.chart import render_week_chart
 from bot.recap.phrases import RecapPhrases
-from bot.recap.story import WeekFacts, show_date, win_label
+from bot.recap.story import LOCALE, WeekFacts, show_date, win_label
 from storage.models import EntryKind
 
 PAGE_MARGIN_MM = 18
 CHART_WIDTH_MM = 105
-WORDS_DATE_FORMAT = "EEE d MMM, HH:mm"
 
 _PLAIN_FORMS = str.maketrans(
     {
@@ -174,7 +173,11 @@ def build_share_pdf(
             pdf.ln(2)
             _line(pdf, p("share.words_heading"), size=13, style="B", gap=1.5)
             for kept in facts.words:
-                when = format_datetime(kept.at, WORDS_DATE_FORMAT, locale="en")
+                when = p(
+                    "share.word_when",
+                    date=show_date(kept.at.date()),
+                    time=show_time(kept.at.time().replace(second=0, microsecond=0), LOCALE),
+                )
                 _line(pdf, p("share.word_line", date=when, kind=kinds[kept.kind]), size=9, gap=0.5)
                 _line(pdf, kept.text, size=11, gap=2.5)
     return bytes(pdf.output())

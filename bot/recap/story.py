@@ -17,8 +17,7 @@ from datetime import date, datetime, timedelta
 from random import Random
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
+from bot import formatting
 from bot.content.library import SOCIAL_LADDER, HelpResources, Library
 from bot.formatting import escape
 from bot.recap.labels import is_crisis_flagged, shown_kind
@@ -46,7 +45,6 @@ MIN_RECURRENCE = 2
 MIN_DAYS_FOR_ROUTINE_PATTERN = 4
 MIN_ROUTINE_DIFFERENCE = 0.5
 
-DATE_FORMAT = "d MMM"
 LOCALE = "en"
 
 
@@ -356,7 +354,8 @@ def suggested_rung(facts: WeekFacts) -> int:
 
 
 def show_date(day: date) -> str:
-    return format_date(day, DATE_FORMAT, locale=LOCALE)
+    """As every date a person reads is shown (bot.formatting.show_date)."""
+    return formatting.show_date(day, LOCALE)
 
 
 def win_label(library: Library, kind: str) -> str:

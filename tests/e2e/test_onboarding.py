@@ -24,7 +24,7 @@ async def test_onboarding_with_a_city_and_a_button(
     question = await alex.expect("daily reflection")
     assert "8:00" in " ".join(question.button_texts())
 
-    await alex.press("20:00")
+    await alex.press("8:00 PM")
     done = await alex.expect("All set")
     assert "8:00 PM" in done.text and "Berlin" in done.text and "Sunday" in done.text
     assert alex.callback_answered(alex.answered_callbacks[-1]["callback_query_id"])
@@ -164,5 +164,5 @@ async def test_buttons_where_text_is_expected_and_forged_buttons(
         assert max_.callback_answered(query_id)
     person = await bot.services.repo.get_person(1006)
     assert person is not None and not person.onboarded and person.prompt_time is None
-    await max_.press("21:30", message=question)
+    await max_.press("9:30 PM", message=question)
     await max_.expect("All set")

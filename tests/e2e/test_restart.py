@@ -52,7 +52,7 @@ async def test_sigkill_mid_onboarding_then_restart_continues(
     second = await start_bot_process(emulator, database)
     try:
         await emulator.wait_for_poller(timeout=30)
-        await jo.press("07:00", message=question)
+        await jo.press("7:00 AM", message=question)
         done = await jo.expect("All set", timeout=30)
         assert "7:00 AM" in done.text and "Lisbon" in done.text
         assert await jo.wait_until_quiet() == []

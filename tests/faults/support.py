@@ -11,9 +11,10 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.content.library import load_library
-from sandbox.emulator import BotApiEmulator, SentMessage
+from sandbox.emulator import BotApiEmulator, EmulatedPerson, SentMessage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,3 +74,30 @@ async def stop(process: asyncio.subprocess.Process) -> str:
             process.kill()
             await process.wait()
     return (await process.stderr.read()).decode() if process.stderr else ""
+
+
+def poll_from_an_older_server(person: EmulatedPerson, words: str) -> dict[str, Any]:
+    """A message carrying a poll (with ``words`` in it), as a Bot API server older than 9.6
+    sends it: without ``allows_revoting`` and the options' ``persistent_id``, which
+    python-telegram-bot 22.8 requires."""
+    return {
+        "message": {
+            "message_id": 9001,
+            "from": person.user,
+            "chat": person.chat,
+            "date": 1_790_000_000,
+            "poll": {
+                "id": "5120000000000000001",
+                "question": f"{words} in a poll?",
+                "options": [
+                    {"text": f"{words} yes", "voter_count": 0},
+                    {"text": "no", "voter_count": 0},
+                ],
+                "total_voter_count": 0,
+                "is_closed": False,
+                "is_anonymous": True,
+                "type": "regular",
+                "allows_multiple_answers": False,
+            },
+        }
+    }

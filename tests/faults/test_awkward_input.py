@@ -10,14 +10,17 @@ what they meant, once.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+
+import pytest
 
 from bot.app import KindlingApplication
 from bot.clock import ManualClock
 from handlers.entry_text import MAX_ENTRY_CHARS
 from sandbox.emulator import BotApiEmulator, EmulatedPerson
 from scheduler.ticker import tick
-from storage.models import EntryKind
+from storage.models import EntryKind, NewEntry
 from tests.faults.support import BERLIN_EIGHT_PM, prompts_in
 from tests.harness import seed_person
 
@@ -340,3 +343,91 @@ async def test_the_same_update_delivered_twice(
     reflections = await repo.list_entries(10_701, kinds=[EntryKind.REFLECTION])
     assert [e.text for e in reflections] == ["I noticed my shoulders drop"]
     assert not [m for m in joy.messages if "Sorry, something went wrong" in (m.text or "")]
+
+
+async def test_a_press_on_an_inline_message_and_a_message_without_a_sender(
+    emulator: BotApiEmulator,
+    bot: KindlingApplication,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Neither happens in a private chat with Kindling (it sends nothing in inline mode, and a
+    private message always has a sender), but anyone can send them: the press is answered, the
+    message is left alone, and nothing breaks."""
+    kai = emulator.person(10_801, "Kai")
+    await seed_person(bot.services.repo, 10_801, clock.now())
+    with caplog.at_level(logging.WARNING):
+        for data in ("jr:page:0", "jr:del:1:0", "win:rate:2", "prompt:skip:2026-11-25", "x:y"):
+            query = await kai.press_inline(data)
+            await kai.wait_for(lambda query=query: kai.callback_answered(query))
+        for text in ("/journal", "/win I waited for my turn", "/help", "I waited for my turn"):
+            await kai.send_without_sender(text)
+        # Updates are handled in order: once this is answered, those before it were handled.
+        await kai.send("/journal")
+        page = await kai.expect("Nothing is kept here yet")
+    assert kai.messages == [page]
+    assert {answer.get("text") for answer in kai.answered_callbacks} == {
+        bot.services.ui("common.expired_button")
+    }
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+# 4,000 UTF-16 units, the way Telegram counts: one message may hold it (4,096), and it is twice
+# the 2,000 Kindling keeps of one text.
+EMOJI = "🌱" * 2000
+KEPT = "🌱" * (MAX_ENTRY_CHARS // 2)
+
+
+async def test_two_thousand_emoji_wherever_words_are_kept_and_shown_back(
+    emulator: BotApiEmulator, bot: KindlingApplication, clock: ManualClock
+) -> None:
+    repo = bot.services.repo
+    uma = emulator.person(10_901, "Uma")
+    await seed_person(repo, 10_901, clock.now())
+    trimmed = f"saved the first {MAX_ENTRY_CHARS} characters"
+
+    # /setback, every answer typed as 2,000 emoji; the last one is shown back.
+    await uma.send("/setback")
+    await uma.expect("what happened")
+    await uma.send(EMOJI)
+    await uma.expect(trimmed)
+    await uma.expect("How did it leave you feeling?")
+    await uma.press("Sad")
+    for _ in range(3):  # a self-compassion break, in three short messages
+        await uma.next_message()
+    await uma.expect("what would you say to them?")
+    await uma.send(EMOJI)
+    await uma.expect(trimmed)
+    await uma.expect("one small thing to try next time")
+    await uma.send(EMOJI)
+    await uma.expect(trimmed)
+    echo = await uma.expect("Something you might try next time")
+    assert KEPT in (echo.text or "") and "/journal" in (echo.text or "")
+    [setback] = await repo.list_entries(10_901)
+    assert (setback.text, setback.extra) == (KEPT, {"friend": KEPT, "next_time": KEPT})
+
+    # An entry kept before the limit counted what Telegram counts: 2,000 emoji, whole.
+    clock.advance(timedelta(minutes=1))
+    await repo.ensure_person(10_901, clock.now())
+    older = await repo.add_entry(
+        NewEntry(10_901, EntryKind.WIN, clock.now(), text=EMOJI, tags=["listened"])
+    )
+    await uma.send("/journal")
+    page = await uma.expect("Your journal")
+    assert "🌱" in (page.text or "")
+    # Its delete question shows as much of it as one message holds; what is kept is not cut.
+    await uma.press("Delete 1")
+    question = await uma.expect_edit("Delete this entry?", page)
+    shown = question.text or ""
+    assert "I listened without fixing" in shown and shown.endswith("🌱…")
+    assert "🌱" * 1900 in shown and EMOJI not in shown
+    assert [e.text for e in await repo.list_entries(10_901)] == [EMOJI, KEPT]
+    await uma.press("Yes, delete it")
+    await uma.wait_for(lambda: page.edits == 2)
+    assert [e.id for e in await repo.list_entries(10_901)] == [setback.id]
+    assert older.id != setback.id
+    # The setback's own delete question holds it whole.
+    await uma.press("Delete 1")
+    question = await uma.expect_edit("Delete this entry?", page)
+    assert KEPT in (question.text or "")
+    assert not [m for m in uma.messages if "Sorry" in (m.text or "")]

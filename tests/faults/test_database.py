@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import sqlite3
 import subprocess
@@ -27,6 +28,7 @@ from bot.clock import ManualClock
 from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator, EmulatedPerson, SentMessage
 from scheduler.ticker import tick
+from storage.errors import DatabaseGoneError
 from storage.migrate import latest_version
 from storage.models import DeliveryStatus, EntryKind, NewEntry
 from storage.sqlite import SqliteRepository
@@ -259,3 +261,63 @@ async def test_a_file_from_a_newer_kindling_is_refused_at_start(db_path: Path) -
     line = one_line(await asyncio.to_thread(run_bot_once, db_path))
     assert f"schema version {latest_version() + 1}" in line and "upgrade Kindling" in line
     assert await asyncio.to_thread(db_path.read_bytes) == newer
+
+
+NOT_KEPT = "I can't keep or show anything right now"
+
+
+def take_away(db_path: Path, how: str) -> None:
+    """``rm kindling.db*`` under the running bot, or a restore done under it: the files moved
+    aside and a backup copied to DATABASE_PATH (the README's steps, without stopping the bot)."""
+    aside = db_path.parent / "replaced"
+    aside.mkdir()
+    backup = aside / "backup.db"
+    with contextlib.closing(sqlite3.connect(db_path)) as live:
+        live.execute(f"VACUUM INTO '{backup}'")
+    for file in sorted(db_path.parent.glob(db_path.name + "*")):
+        if how == "removed":
+            file.unlink()
+        else:
+            file.rename(aside / file.name)
+    if how == "replaced":
+        db_path.write_bytes(backup.read_bytes())
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("how", ["removed", "replaced"])
+async def test_the_database_removed_or_replaced_under_a_running_bot(
+    how: str,
+    emulator: BotApiEmulator,
+    bot: KindlingApplication,
+    clock: ManualClock,
+    db_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    repo = bot.services.repo
+    lea = emulator.person(9601, "Lea")
+    await seed_person(repo, 9601, clock.now())
+    question = await win_up_to_the_rating(lea, "I asked before I gave advice")
+    await lea.press("4")
+    await lea.expect_edit("journal", question)  # kept for real
+
+    take_away(db_path, how)
+    with caplog.at_level(logging.WARNING):
+        for words in ("I waited for the end of her sentence", "I said I was sorry first"):
+            question = await win_up_to_the_rating(lea, words)
+            await lea.press("3")
+            sorry = await lea.expect(NOT_KEPT)
+            assert "wasn't saved" in sorry.text and "nothing you did" in sorry.text
+            not_said_kept(question)
+        await lea.send("/journal")
+        await lea.expect(NOT_KEPT)  # not a list of what is about to be lost
+        clock.set(BERLIN_EIGHT_PM)
+        with pytest.raises(DatabaseGoneError, match=f"was {how} while Kindling was running"):
+            await tick(bot)  # and no nudge claimed where no claim can be kept
+    assert prompts_in(emulator.sent(9601)) == []
+    assert not [m for m in lea.messages if "kept in your /journal" in (m.text or "")][1:]
+    # Loudly, and once: the operator is told what happened and what to do.
+    gone = [r for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert [r.getMessage() for r in gone] == [
+        f"database file gone or replaced file={db_path} change={how} writes=stopped "
+        "fix=stop Kindling, put the file back or restore a backup, then start it again"
+    ]

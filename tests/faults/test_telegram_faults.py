@@ -11,15 +11,29 @@ import asyncio
 from collections import Counter
 from datetime import timedelta
 
+import pytest
+
 from bot.app import KindlingApplication
 from bot.clock import ManualClock
+from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator
 from scheduler.sending import RetryPolicy
 from scheduler.ticker import tick, ticker_for
 from storage.models import DeliveryStatus
 from storage.target import DatabaseTarget
-from tests.faults.support import BERLIN_EIGHT_PM, prompts_in, send_attempts
-from tests.harness import make_settings, running_bot, seed_person
+from tests.faults.support import (
+    BERLIN_EIGHT_PM,
+    poll_from_an_older_server,
+    prompts_in,
+    send_attempts,
+)
+from tests.harness import (
+    logging_as_the_bot_sets_it_up,
+    make_settings,
+    open_repository,
+    running_bot,
+    seed_person,
+)
 
 
 def refused_then_accepted(
@@ -272,3 +286,44 @@ async def test_a_press_too_old_to_answer_still_does_its_work(
         assert (entry.text, entry.rating) == ("I asked before hugging her", 5)
         assert ada.answered_callbacks == []
         assert emulator.stats["400"] == 2  # both answers refused, neither step failed
+
+
+WORDS = "Okapi-words-7731"
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "INFO", "WARNING", "ERROR"])
+async def test_an_update_the_library_cannot_read_is_skipped_and_the_rest_answered(
+    level: str,
+    emulator: BotApiEmulator,
+    settings: Settings,
+    clock: ManualClock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ana, ben = emulator.person(6501, "Ana"), emulator.person(6502, "Ben")
+    async with open_repository(settings) as repo:
+        for person in (ana, ben):
+            await seed_person(repo, person.chat_id, clock.now())
+    # Queued before the bot polls, so they all come in its first getUpdates answer: the poll
+    # between two people's messages, and one more after it.
+    await ana.send(f"/win {WORDS} I let her finish")
+    poll = await emulator.deliver_raw(poll_from_an_older_server(ana, WORDS))
+    await ben.send(f"{WORDS} is how I feel")
+    await ana.send("/help")
+    with logging_as_the_bot_sets_it_up(level, secrets=[emulator.token]):
+        async with running_bot(settings, clock):
+            await ana.expect("which")
+            await ben.expect("I'm here")
+            await ana.expect("/journal")
+            # Nothing was fetched twice: the poll was confirmed with the rest.
+            await ben.send("/help")
+            await ben.expect("/journal")
+            assert emulator.pending_updates == []
+    logged = capsys.readouterr().err
+    assert WORDS not in logged
+    assert "Traceback" not in logged and "CRITICAL" not in logged
+    skipped = f"update skipped unreadable update_id={poll['update_id']} type=message"
+    assert logged.count(skipped) == (0 if level == "ERROR" else 1), logged
+    polls = [params for method, params in emulator.calls if method == "getUpdates"]
+    assert {tuple(params["allowed_updates"]) for params in polls} == {
+        ("message", "edited_message", "callback_query")
+    }

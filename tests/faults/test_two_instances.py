@@ -18,6 +18,11 @@ async def test_a_second_instance_says_so_and_exits_while_the_first_carries_on(
     first = await start_bot_process(emulator, db_path)
     try:
         await emulator.wait_for_poller(timeout=30)
+        # It asks Telegram only for the kinds of update it has handlers for.
+        polls = [params for method, params in emulator.calls if method == "getUpdates"]
+        assert {tuple(params["allowed_updates"]) for params in polls} == {
+            ("message", "edited_message", "callback_query")
+        }
         second = await start_bot_process(emulator, tmp_path / "other.db")
         await wait_until(lambda: second.returncode is not None, 30, "the second one exiting")
         await second.wait()

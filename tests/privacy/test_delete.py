@@ -45,7 +45,7 @@ async def test_erasing_everything_leaves_no_trace_and_start_begins_fresh(
         await alex.send("UTC+1")
         await alex.expect("UTC+1", timeout=30)  # the first look-up loads the place index
         await alex.wait_until_quiet()
-        await alex.press("12:30")
+        await alex.press("12:30 PM")
         await alex.expect("All set")
 
         # The daily prompt comes at 12:30 local time, and Alex answers it.

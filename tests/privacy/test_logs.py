@@ -10,15 +10,16 @@ from datetime import time, timedelta
 from typing import Any
 
 import pytest
+from telegram import Bot, Update
 
 from bot.app import KindlingApplication
 from bot.clock import ManualClock
-from bot.logs import PRIVATE_DEBUG_LOGGERS, QUIET_LOGGERS, configure_logging
 from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator, EmulatedPerson, SentMessage
 from scheduler.ticker import tick
 from storage.models import EntryKind, NewEntry
-from tests.harness import running_bot
+from tests.faults.support import poll_from_an_older_server
+from tests.harness import logging_as_the_bot_sets_it_up, running_bot
 
 MARKER = "Pangolin-words-5521"
 FIRST_NAME = "Pangolin-first-5522"
@@ -57,21 +58,11 @@ def debug_logging(
     emulator: BotApiEmulator,
 ) -> Iterator[None]:
     """LOG_LEVEL=DEBUG as the bot sets it up, with pytest's capture kept on the root logger."""
-    root = logging.getLogger()
-    saved_handlers, saved_level = list(root.handlers), root.level
-    names = ("telegram", *PRIVATE_DEBUG_LOGGERS, *QUIET_LOGGERS, "apscheduler")
-    saved_levels = {name: logging.getLogger(name).level for name in names}
-    configure_logging("DEBUG", secrets=[emulator.token])
-    root.addHandler(caplog.handler)  # basicConfig(force=True) took pytest's handlers off
-    caplog.set_level(logging.DEBUG)
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in saved_handlers:
-        root.addHandler(handler)
-    root.setLevel(saved_level)
-    for name, level in saved_levels.items():
-        logging.getLogger(name).setLevel(level)
+    with logging_as_the_bot_sets_it_up("DEBUG", secrets=[emulator.token]):
+        # basicConfig(force=True) took pytest's handlers off
+        logging.getLogger().addHandler(caplog.handler)
+        caplog.set_level(logging.DEBUG)
+        yield
 
 
 def inline_buttons(message: SentMessage) -> list[dict[str, Any]]:
@@ -120,7 +111,7 @@ async def every_flow_with_markers(
     await alex.expect("daily reflection")
     await alex.send(f"{MARKER} 7pm")
     await alex.expect("didn't quite catch")
-    await alex.press("20:00")
+    await alex.press("8:00 PM")
     await alex.expect("All set")
 
     # The daily prompt at 20:00 local time, and an answer to it.
@@ -196,3 +187,36 @@ async def test_no_words_names_or_token_in_any_log_line(
     # them back, and the flows kept what was typed.
     seen = "\n".join(m.text or "" for m in emulator.sent())
     assert MARKER in seen
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "INFO", "WARNING", "ERROR"])
+async def test_library_lines_keep_their_words_and_lose_their_arguments_at_every_level(
+    level: str, emulator: BotApiEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A library may log what it was handed at any level, not only at DEBUG: python-telegram-bot
+    logs a whole getUpdates answer it could not read at CRITICAL. Kindling reads updates its
+    own way (tests/faults/test_telegram_faults.py), so here the library's own Bot meets one."""
+    alex = emulator.person(8201, FIRST_NAME, username=USERNAME)
+    message = await alex.send(f"/win {MARKER}")
+    await emulator.deliver_raw(poll_from_an_older_server(alex, MARKER))
+    update = Update.de_json({"update_id": 1, "message": message}, None)
+    with logging_as_the_bot_sets_it_up(level, secrets=[emulator.token]):
+        async with Bot(emulator.token, base_url=emulator.base_url) as library_bot:
+            with pytest.raises(TypeError, match="required argument"):
+                await library_bot.get_updates()
+        # What python-telegram-bot logs at DEBUG, as if at any level.
+        for record_level in (logging.INFO, logging.WARNING, logging.ERROR, logging.CRITICAL):
+            logging.getLogger("telegram.ext.Application").log(
+                record_level, "Processing update %s (%d of %d)", update, 1, 1
+            )
+        logging.getLogger("bot").error("probe own=%s", "shown as written")
+    logged = capsys.readouterr().err
+    for secret in (*ALL_MARKERS, emulator.token):
+        assert secret not in logged, secret
+    # The lines are there, their own words kept: only what they were handed is withheld.
+    assert "Error while parsing updates! Received data was [withheld]" in logged
+    shown = [line for line in logged.splitlines() if "Processing update" in line]
+    assert len(shown) == (4 if level in ("DEBUG", "INFO") else 3 if level == "WARNING" else 2)
+    withheld = "Processing update [withheld] ([withheld] of [withheld])"
+    assert all(line.endswith(withheld) for line in shown)
+    assert "probe own=shown as written" in logged

@@ -92,7 +92,7 @@ def test_a_crowded_week_still_fits_the_caption_limit(
     facts = facts_of(crowded, library)
     caption = chart_caption(facts, phrases)
     assert len(caption) <= CAPTION_MAX_CHARS
-    assert caption.startswith("A picture of your week, 23 Nov to 29 Nov.")
+    assert caption.startswith("A picture of your week, November 23 to November 29.")
     assert (
         "Sunday: 40 small wins, 120 reflections, 40 hard moments, 40 moments felt connected"
         in caption
@@ -125,11 +125,13 @@ def test_share_pdf_holds_the_weeks_and_words_only_when_asked(
     )
     assert with_words.startswith(b"%PDF")
     text = pdf_text(with_words)
-    assert text.index("Week of 16 Nov to 22 Nov") < text.index("Week of 23 Nov to 29 Nov")
+    assert text.index("Week of November 16 to November 22") < text.index(
+        "Week of November 23 to November 29"
+    )
     assert "A quiet week." in text
     assert "I kept a boundary: 1" in text and "Feelings named: overwhelmed" in text
     assert "Said no to (extra) shifts \\ kindly" in text
-    assert "Mon 23 Nov, 09:00, small win" in text
+    assert "November 23 at 9:00 AM, small win" in text
     assert with_words.count(b"/Subtype /Image") == 1
 
     without = pdf_text(

@@ -58,7 +58,7 @@ def assert_gentle(recap: Recap) -> None:
 async def test_an_empty_week_is_short_warm_and_without_numbers(services: Services) -> None:
     someone = await person(services, 1)
     recap = await compose_weekly_recap(services, someone, MONDAY + timedelta(days=3))
-    assert recap.text.startswith("<b>Your week</b>, 23 Nov to 29 Nov")
+    assert recap.text.startswith("<b>Your week</b>, November 23 to November 29")
     assert "quiet week" in recap.text
     assert not re.search(r"\d", body(recap))
     assert recap.chart_png is None and recap.chart_caption is None

@@ -600,6 +600,32 @@ async def test_forged_and_stale_callback_queries(
         assert (status, body["description"]) == (400, ERR_QUERY_TOO_OLD)
 
 
+async def test_presses_from_inline_messages_sender_less_messages_and_raw_updates(
+    em: BotApiEmulator, api: Api, alex: EmulatedPerson
+) -> None:
+    query_id = await alex.press_inline("jr:page:0")
+    await alex.send_without_sender("/journal")
+    await em.deliver_raw({"message": {"message_id": 77, "chat": alex.chat, "date": 1}})
+    inline, sender_less, raw = await api.ok("getUpdates")
+
+    press = inline["callback_query"]
+    assert press["id"] == query_id and press["data"] == "jr:page:0"
+    assert press["inline_message_id"] and "message" not in press
+    assert press["from"]["id"] == CHAT and press["chat_instance"]
+    assert sender_less["message"]["text"] == "/journal" and "from" not in sender_less["message"]
+    assert sender_less["message"]["entities"][0]["type"] == "bot_command"
+    assert raw == {
+        "update_id": sender_less["update_id"] + 1,
+        "message": {"message_id": 77, "chat": alex.chat, "date": 1},
+    }
+
+    # The inline press can be answered once, as any other.
+    assert await api.ok("answerCallbackQuery", callback_query_id=query_id, text="Old") is True
+    assert alex.answered_callbacks == [{"text": "Old", "callback_query_id": query_id}]
+    status, body = await api.form("answerCallbackQuery", callback_query_id=query_id)
+    assert (status, body["description"]) == (400, ERR_QUERY_TOO_OLD)
+
+
 async def test_person_media_and_edits_parse_in_ptb(bot: App, alex: EmulatedPerson) -> None:
     await alex.send_sticker()
     await alex.expect("got sticker 512x512")

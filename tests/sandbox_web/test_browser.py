@@ -116,7 +116,7 @@ async def test_a_visitor_tries_kindling_in_the_browser(browser: Any, sandbox: Sa
     await box.press("Enter")
     question = log.locator(".from-bot", has_text="When would you like")
     await question.wait_for()
-    await question.get_by_role("button", name="20:00").focus()
+    await question.get_by_role("button", name="8:00 PM").focus()
     await page.keyboard.press("Enter")
     await log.get_by_text("All set").wait_for()
     # The keyboard was taken off the question: edited in place, not sent again.

@@ -136,7 +136,7 @@ async def test_onboarding_through_the_web_chat(
         frames = await frames_until(socket, says("daily reflection"))
         question = frames[-1]["message"]
         labels = [b["text"] for row in question["buttons"] for b in row]
-        assert "20:00" in labels and "No daily prompts for now" in labels
+        assert "8:00 PM" in labels and "No daily prompts for now" in labels
 
         status, body = await post(
             client,
@@ -255,7 +255,7 @@ async def test_send_it_now_goes_through_the_scheduler(
     await alex.wait_until_quiet()
     await alex.send("Lisbon")
     await alex.wait_until_quiet()
-    await alex.press("09:00")
+    await alex.press("9:00 AM")
     await alex.expect("All set")
     repo = bot.services.repo
     # Two days with a win this week: enough for the full recap with its picture.

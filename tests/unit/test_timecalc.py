@@ -406,9 +406,11 @@ class TestZoneInference:
         # +12 vs -12 (uninhabited): +12.
         assert zone_from_local_clock(time(22, 0), noon) == "Etc/GMT-12"
 
-    def test_from_clock_unknown_offset(self) -> None:
-        # +2:15 is used nowhere.
-        assert zone_from_local_clock(time(14, 15), utc(2026, 1, 15, 12, 0)) is None
+    def test_from_clock_unused_offset_moves_to_the_nearest_used_one(self) -> None:
+        # +2:15 and +2:30 are used nowhere: +2 is the nearest that is.
+        assert zone_from_local_clock(time(14, 15), utc(2026, 1, 15, 12, 0)) == "Etc/GMT-2"
+        # "14:30" typed at 15:00 UTC (-0:30, used nowhere): a later clock first, so UTC.
+        assert zone_from_local_clock(time(14, 30), utc(2026, 12, 3, 15, 0)) == "Etc/UTC"
 
 
 @pytest.mark.parametrize(

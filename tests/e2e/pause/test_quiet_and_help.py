@@ -195,3 +195,51 @@ async def test_after_pause_the_next_daily_prompt_is_a_gentle_one(
     gentle = [p.text for p in bot.services.library.prompts if p.gentle]
     assert any(text in (prompt.text or "") for text in gentle)
     assert (await stored(bot, 7208)).gentle_next is False  # once, then as usual
+
+
+async def test_a_shorter_quiet_keeps_the_longer_one_already_set(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    # Three days of quiet chosen in /settings, then "A day" in /pause.
+    await set_up(bot, 7210)
+    ivy = emulator.person(7210, "Ivy")
+    await ivy.send("/settings")
+    await ivy.expect("Your settings")
+    await ivy.press("Quiet my nudges")
+    await ivy.expect("How long")
+    await ivy.press("For three days")
+    await ivy.expect("quiet until Saturday, November 28 at 10:00 AM")
+    await ivy.press("Done")
+    await ivy.expect("All saved")
+
+    await ivy.send("/pause")
+    await ivy.expect("What would help")
+    await press_answered(ivy, "Quiet my nudges")
+    await ivy.expect("how long")
+    await press_answered(ivy, "A day")
+    kept = await ivy.expect("already quiet until Saturday, November 28 at 10:00 AM")
+    assert "longer" in (kept.text or "") and "/resume" in (kept.text or "")
+    assert (await stored(bot, 7210)).quiet_until == START + timedelta(days=3)
+
+    # A longer choice than the one set still replaces it.
+    await ivy.send("/pause")
+    await ivy.expect("What would help")
+    await press_answered(ivy, "Quiet my nudges")
+    await ivy.expect("how long")
+    await press_answered(ivy, "A week")
+    await ivy.expect("No nudges until Wednesday, December 2 at 10:00 AM")
+    assert (await stored(bot, 7210)).quiet_until == START + timedelta(days=7)
+
+
+async def test_a_quiet_until_turned_back_on_is_not_shortened(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    await set_up(bot, 7211, quiet_until=QUIET_UNTIL_TURNED_BACK_ON)
+    jo = emulator.person(7211, "Jo")
+    await jo.send("/pause")
+    await jo.expect("What would help")
+    await press_answered(jo, "Quiet my nudges")
+    await jo.expect("how long")
+    await press_answered(jo, "Three days")
+    await jo.expect("already quiet until you bring them back")
+    assert (await stored(bot, 7211)).quiet_until == QUIET_UNTIL_TURNED_BACK_ON

@@ -18,6 +18,7 @@ from tests.conftest import START
 PLACEHOLDERS = {
     "pause.breath_phase": {"label", "seconds", "round", "rounds"},
     "pause.quiet_saved": {"when", "zone"},
+    "pause.quiet_longer_kept": {"when", "zone"},
     "pause.help_line": {"name", "contact", "note"},
     "pause.help_emergency": {"emergency"},
     "pause.trusted_with_contact": {"name", "contact"},

@@ -64,16 +64,16 @@ async def test_pages_newest_first_in_the_persons_own_dates(
     await gil.send("/journal")
     page = await gil.expect("Your journal")
     assert "1 to 5 of 12" in page.text
-    assert "1. Nov 25, 2026 · Small win: I listened without fixing\nentry 0" in page.text
-    assert "2. Nov 24, 2026 · Hard moment: Sad\nentry 1" in page.text
-    assert "3. Nov 23, 2026 · Reflection\nentry 2" in page.text
-    assert "4. Nov 22, 2026 · Time with someone\nentry 3" in page.text
-    assert "5. Nov 21, 2026 · Small win" in page.text and "entry 5" not in page.text
+    assert "1. November 25 · Small win: I listened without fixing\nentry 0" in page.text
+    assert "2. November 24 · Hard moment: Sad\nentry 1" in page.text
+    assert "3. November 23 · Reflection\nentry 2" in page.text
+    assert "4. November 22 · Time with someone\nentry 3" in page.text
+    assert "5. November 21 · Small win" in page.text and "entry 5" not in page.text
     assert page.button_texts() == [f"Delete {n}" for n in range(1, 6)] + ["Older ›"]
 
     await press_and_check_answered(gil, "Older ›", page)
     await wait_for_text(gil, page, "6 to 10 of 12")
-    assert "1. Nov 20, 2026 · Hard moment: Sad\nentry 5" in page.text
+    assert "1. November 20 · Hard moment: Sad\nentry 5" in page.text
     assert "entry 4" not in page.text and "entry 10" not in page.text
     assert page.button_texts()[-2:] == ["‹ Newer", "Older ›"]
 
@@ -99,9 +99,9 @@ async def test_words_are_shown_as_written_and_long_ones_shortened(
     hal = emulator.person(5002, "Hal")
     await hal.send("/journal")
     page = await hal.expect("Your journal")
-    assert "1. Nov 25, 2026 · Small win\n<b>not bold</b> & <3" in page.text
+    assert "1. November 25 · Small win\n<b>not bold</b> & <3" in page.text
     assert "&lt;b&gt;not bold&lt;/b&gt; &amp; &lt;3" in (page.raw_text or "")
-    assert "2. Nov 25, 2026 · Time with someone" in page.text
+    assert "2. November 25 · Time with someone" in page.text
     shortened = long_text[:PREVIEW_CHARS].rstrip() + "…"
     assert shortened in page.text and len(page.text) < 1000
 
@@ -123,7 +123,7 @@ async def test_delete_after_a_question_and_only_once(
 
     await press_and_check_answered(ivy, "Delete 2", page)
     await wait_for_text(ivy, page, "Delete this entry?")
-    assert "Nov 24, 2026 · Hard moment: Sad\nentry 1" in page.text
+    assert "November 24 · Hard moment: Sad\nentry 1" in page.text
     assert page.button_texts() == ["Yes, delete it", "Keep it"]
     await press_and_check_answered(ivy, "Keep it", page)
     await wait_for_text(ivy, page, "1 to 5 of 12")
@@ -167,14 +167,14 @@ async def test_words_that_read_as_a_crisis_are_a_hard_moment_never_a_win(
     lou = emulator.person(5007, "Lou")
     await lou.send("/journal")
     page = await lou.expect("Your journal")
-    assert "1. Nov 25, 2026 · Hard moment\nI can't go on like this" in page.text
-    assert "2. Nov 25, 2026 · Hard moment\ntyped after a pick" in page.text
-    assert "3. Nov 24, 2026 · Small win: I paused before reacting" in page.text
+    assert "1. November 25 · Hard moment\nI can't go on like this" in page.text
+    assert "2. November 25 · Hard moment\ntyped after a pick" in page.text
+    assert "3. November 24 · Small win: I paused before reacting" in page.text
     assert page.text.count("Small win") == 1
 
     await press_and_check_answered(lou, "Delete 1", page)
     await wait_for_text(lou, page, "Delete this entry?")
-    assert "Nov 25, 2026 · Hard moment\nI can't go on like this" in page.text
+    assert "November 25 · Hard moment\nI can't go on like this" in page.text
     assert "Small win" not in page.text
     await press_and_check_answered(lou, "Keep it", page)
     await wait_for_text(lou, page, "1 to 3 of 3")

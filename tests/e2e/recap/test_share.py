@@ -68,9 +68,11 @@ async def test_share_two_weeks_with_own_words(
     assert "two weeks" in (document.text or "")
     assert document.file_bytes is not None and document.file_bytes.startswith(b"%PDF")
     text = pdf_text(document.file_bytes)
-    assert "A short summary of two weeks, 16 Nov to 29 Nov" in text
+    assert "A short summary of two weeks, November 16 to November 29" in text
     # Oldest week first, each with its numbers and its picture.
-    assert text.index("Week of 16 Nov to 22 Nov") < text.index("Week of 23 Nov to 29 Nov")
+    assert text.index("Week of November 16 to November 22") < text.index(
+        "Week of November 23 to November 29"
+    )
     assert "Small wins: 3" in text and "I listened without fixing: 2" in text
     assert "Hard moments: 1" in text and "Feelings named: frustrated" in text
     assert "Time with people: 2 felt connected, 1 felt out of sync" in text
@@ -98,8 +100,8 @@ async def test_share_without_own_words(emulator: BotApiEmulator, bot: KindlingAp
     document = await ben.next_message()
     assert document.file_bytes is not None
     text = pdf_text(document.file_bytes)
-    assert "Week of 23 Nov to 29 Nov" in text and "Small wins: 3" in text
-    assert "16 Nov" not in text
+    assert "Week of November 23 to November 29" in text and "Small wins: 3" in text
+    assert "November 16" not in text
     assert "In your own words" not in text
     assert "Snapped at my brother" not in text and "Mia" not in text
 

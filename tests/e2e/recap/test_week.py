@@ -30,7 +30,7 @@ async def test_week_sends_the_picture_then_the_recap(
     assert photo.kind == "photo"
     assert photo.file_bytes is not None and png_size(photo.file_bytes) == (1080, 1080)
     caption = photo.text or ""
-    assert caption.startswith("A picture of your week, 23 Nov to 29 Nov.")
+    assert caption.startswith("A picture of your week, November 23 to November 29.")
     assert "Monday: 1 small win, 1 reflection, 1 moment felt connected." in caption
     assert "Tuesday: 1 small win, 1 hard moment." in caption
     assert "Friday: 1 reflection, 1 moment felt out of sync." in caption
@@ -38,7 +38,7 @@ async def test_week_sends_the_picture_then_the_recap(
 
     recap = await alex.expect("Your week")
     text = recap.text or ""
-    assert "23 Nov to 29 Nov" in text
+    assert "November 23 to November 29" in text
     assert "You came here on five days this week." in text
     assert "I listened without fixing: twice" in text
     assert "I paused before reacting: once" in text
@@ -61,8 +61,8 @@ async def test_week_last_shows_the_week_before(
 
     await sam.send("/week last")
     photo = await sam.next_message()
-    assert photo.kind == "photo" and "16 Nov to 22 Nov" in (photo.text or "")
-    recap = await sam.expect("16 Nov to 22 Nov")
+    assert photo.kind == "photo" and "November 16 to November 22" in (photo.text or "")
+    recap = await sam.expect("November 16 to November 22")
     assert "five days" in (recap.text or "")
 
     # This week has nothing yet: a short, warm recap, no picture, no numbers.

@@ -1,0 +1,142 @@
+"""Kindling's Bot API client: python-telegram-bot's ``ExtBot``, reading a poll's updates one by
+one, so that one update it cannot read costs that update only; and what a Bot API that says no
+at start-up means, in one line for the operator.
+
+python-telegram-bot reads a whole ``getUpdates`` answer in one go, and confirms it (moves the
+offset past it) only once every update in it was read. One update it cannot read (a message
+carrying a poll from a Bot API server older than 9.6, without the ``allows_revoting`` that
+python-telegram-bot 22.8 requires) fails the whole answer: nothing is confirmed, the same answer
+comes back at the next poll and fails again, and nobody is answered, while every failure is
+logged with the whole answer, people's words included. Here each update is read on its own; one
+that cannot be read is skipped, logged once (its id and kind, never its content), and confirmed
+with the next poll so that it never comes back.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar
+from typing import Any
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
+from telegram.ext import ExtBot
+
+from bot.logs import redact
+
+log = logging.getLogger(__name__)
+
+# Only what Kindling has handlers for: a message (text, and the stickers, photos and the like it
+# answers kindly), an edit (the crisis check reads edits too) and a button press. Telegram then
+# keeps everything else (polls, reactions, chat members, inline queries) from ever arriving.
+ALLOWED_UPDATES: tuple[str, ...] = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+)
+
+# The raw updates of the getUpdates call in progress, handed from ``_post`` to ``get_updates``
+# (set per call, so two calls could never see each other's).
+_fetched: ContextVar[list[dict[str, Any]] | None] = ContextVar("fetched_updates", default=None)
+
+
+class KindlingBot(ExtBot[None]):
+    """``ExtBot`` whose ``get_updates`` skips an update it cannot read instead of failing."""
+
+    # Every update up to this id was read or skipped: the next poll confirms them all.
+    _read_past: int = 0
+
+    async def get_updates(
+        self,
+        offset: int | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> tuple[Update, ...]:
+        if self._read_past and (offset is None or 0 <= offset <= self._read_past):
+            # The updater confirms through the last update it was given; a skipped update after
+            # it would otherwise come back at every poll.
+            offset = self._read_past + 1
+        fetched: list[dict[str, Any]] = []
+        token = _fetched.set(fetched)
+        try:
+            # python-telegram-bot's own request (its timeouts, its error handling); the answer
+            # it gets to read is empty, and the updates are read here instead (see ``_post``).
+            await super().get_updates(offset, *args, **kwargs)
+        finally:
+            _fetched.reset(token)
+        updates = tuple(self._read(raw) for raw in fetched)
+        readable = tuple(update for update in updates if update is not None)
+        for update in readable:
+            self.insert_callback_data(update)
+        return readable
+
+    async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
+        result = await super()._post(endpoint, *args, **kwargs)
+        fetched = _fetched.get()
+        if endpoint != "getUpdates" or fetched is None or not isinstance(result, list):
+            return result
+        fetched.extend(result)
+        return []
+
+    def _read(self, raw: dict[str, Any]) -> Update | None:
+        """One update, or None (logged once, never its content) when it cannot be read."""
+        update_id = raw.get("update_id") if isinstance(raw, dict) else None
+        if isinstance(update_id, int):
+            self._read_past = max(self._read_past, update_id)
+        try:
+            return Update.de_json(raw, self)
+        except Exception as error:  # whatever a shape python-telegram-bot did not expect raises
+            log.warning(
+                "update skipped unreadable update_id=%s type=%s error=%s",
+                update_id,
+                _kind(raw),
+                type(error).__name__,
+            )
+            return None
+
+
+def _kind(raw: object) -> str:
+    """What an update carries ("message", "callback_query" ...), from its keys alone."""
+    kinds = [str(key) for key in raw if key != "update_id"] if isinstance(raw, dict) else []
+    return ",".join(kinds) or "unknown"
+
+
+def start_failure(error: TelegramError, base_url: str, token: str) -> str:
+    """One line for the operator on why the Bot API could not be used at start-up, naming the
+    setting to look at and the fix. Never the token: python-telegram-bot puts it into the
+    message of a refused token, so only the Bot API's own answer is read from such an error,
+    and the token is blanked out of the line in any case."""
+    return redact(_start_failure(error, base_url), [token])
+
+
+def _start_failure(error: TelegramError, base_url: str) -> str:
+    if isinstance(error, InvalidToken):
+        # Bot.initialize wraps the Bot API's answer in an error naming the token.
+        answered = error.__cause__ if isinstance(error.__cause__, TelegramError) else error
+        if "not found" in answered.message.lower():
+            return (
+                f"the Bot API at {base_url} answered 404 Not Found: set TELEGRAM_API_BASE_URL to "
+                "the address of a Bot API ending in /bot, such as https://api.telegram.org/bot "
+                "(then check TELEGRAM_BOT_TOKEN too)."
+            )
+        return (
+            f"the Bot API at {base_url} refused TELEGRAM_BOT_TOKEN (401 Unauthorized): set it to "
+            "the token BotFather gave you for this bot (with a local Bot API server, a token "
+            "that server serves)."
+        )
+    if isinstance(error, TimedOut) or (
+        # No answer at all (python-telegram-bot names httpx's error); not an error it answered.
+        isinstance(error, NetworkError) and error.message.startswith("httpx.")
+    ):
+        return (
+            f"the Bot API at {base_url} could not be reached ({_first_line(error)}): check "
+            "TELEGRAM_API_BASE_URL and this machine's network, then start Kindling again."
+        )
+    return (
+        f"the Bot API at {base_url} answered {type(error).__name__} ({_first_line(error)}) at "
+        "start-up: check TELEGRAM_API_BASE_URL and TELEGRAM_BOT_TOKEN, then start Kindling again."
+    )
+
+
+def _first_line(error: TelegramError) -> str:
+    return (error.message.strip().splitlines() or [type(error).__name__])[0][:160]

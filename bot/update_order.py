@@ -1,0 +1,73 @@
+"""Updates from different people handled side by side; each person's in the order they came.
+
+python-telegram-bot handles one update at a time by default, so one person's slow step (the PDF
+of ``/share``, the weekly picture, a slow database write) holds up everyone else's replies. Here
+each chat has its own lane: a chat's updates run one after another, in order, exactly as before,
+so a conversation never sees two of its own steps at once; different chats run concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+# Updates in flight at once (across all chats); more wait for a slot, in order.
+MAX_CONCURRENT_UPDATES = 256
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+        super().__init__(max_concurrent_updates)
+        # One lock per chat with an update in flight or waiting, and how many updates hold or
+        # wait for it. asyncio's locks wake waiters in the order they asked, which is the order
+        # the updates arrived.
+        self._lanes: dict[int | None, _Lane] = {}
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _lane_of(update)
+        lane = self._lanes.get(key)
+        if lane is None:
+            lane = self._lanes[key] = _Lane()
+        lane.users += 1
+        try:
+            async with lane.lock:
+                await coroutine
+        finally:
+            lane.users -= 1
+            if lane.users == 0:
+                # Nobody else holds or waits in this lane: forget it, so memory follows the
+                # people active now, not everyone ever seen.
+                del self._lanes[key]
+
+    @property
+    def lanes_open(self) -> int:
+        return len(self._lanes)
+
+
+class _Lane:
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
+def _lane_of(update: object) -> int | None:
+    """The chat an update belongs to (the sender, for a press on an inline message without
+    one); None for anything else, which then runs in one shared lane."""
+    if isinstance(update, Update):
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+        if update.effective_user is not None:
+            return update.effective_user.id
+    return None
