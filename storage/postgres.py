@@ -340,11 +340,12 @@ class PostgresRepository(Repository):
 
     async def due_people(self, kind: DeliveryKind, now: datetime, limit: int) -> list[Person]:
         column = "next_recap_at" if kind is DeliveryKind.RECAP else "next_prompt_at"
-        # SKIP LOCKED: rows another Kindling is deciding on right now are left to it.
+        # A plain read: a lock taken here would end with this read's own transaction. The row
+        # is locked where it is decided on, in claim_and_advance.
         rows = await self._fetchall(
             f"SELECT {_PERSON_COLUMNS} FROM people "
             f"WHERE active AND {column} IS NOT NULL AND {column} <= %s "
-            f"ORDER BY {column} LIMIT %s FOR UPDATE SKIP LOCKED",
+            f"ORDER BY {column} LIMIT %s",
             (to_instant(now), limit),
         )
         return [self._person_from(row) for row in rows]
@@ -372,6 +373,17 @@ class PostgresRepository(Repository):
     ) -> bool:
         column = "next_recap_at" if kind is DeliveryKind.RECAP else "next_prompt_at"
         async with self.transaction() as conn:
+            # The due row, locked for this decision; SKIP LOCKED: a row another Kindling (or
+            # another tick) is deciding on right now is left to it, and still due if it gives up.
+            cursor = await conn.execute(
+                f"SELECT 1 FROM people WHERE chat_id = %s AND {column} = %s "
+                "FOR UPDATE SKIP LOCKED".encode(),
+                (chat_id, to_instant(handled)),
+            )
+            if await cursor.fetchone() is None:
+                # Decided elsewhere, or moved meanwhile (a change in /settings): the claim
+                # alone keeps the nudge once-only.
+                return await _claim(conn, chat_id, kind, local_date, now, prompt_id)
             claimed = await _claim(conn, chat_id, kind, local_date, now, prompt_id)
             await conn.execute(
                 f"UPDATE people SET {column} = %s WHERE chat_id = %s AND {column} = %s".encode(),
@@ -558,8 +570,7 @@ class PostgresRepository(Repository):
     async def due_prompt_agains(self, now: datetime, limit: int) -> list[Delivery]:
         rows = await self._fetchall(
             f"SELECT {_DELIVERY_COLUMNS} FROM deliveries "
-            "WHERE again_at IS NOT NULL AND again_at <= %s ORDER BY again_at LIMIT %s "
-            "FOR UPDATE SKIP LOCKED",
+            "WHERE again_at IS NOT NULL AND again_at <= %s ORDER BY again_at LIMIT %s",
             (to_instant(now), limit),
         )
         return [_delivery(row) for row in rows]

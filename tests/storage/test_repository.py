@@ -87,8 +87,7 @@ async def test_due_query_uses_the_partial_index(repo: Repository) -> None:
             await conn.execute("SET LOCAL enable_seqscan = off")
             cursor = await conn.execute(
                 "EXPLAIN SELECT chat_id FROM people WHERE active AND next_prompt_at IS NOT NULL "
-                "AND next_prompt_at <= now() ORDER BY next_prompt_at LIMIT 10 "
-                "FOR UPDATE SKIP LOCKED"
+                "AND next_prompt_at <= now() ORDER BY next_prompt_at LIMIT 10"
             )
             plan = " ".join(str(row[0]) for row in await cursor.fetchall())
     assert "people_prompt_due" in plan
