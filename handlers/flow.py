@@ -4,6 +4,10 @@ Each flow lives in its own handler group. Any other command in the middle of a f
 quietly so that the command can do what was asked in its own group (nobody is trapped);
 everything else a flow handles stops there, so the catch-all replies never fire on top of it.
 
+Words a person typed never vanish without a word: when a flow ends early (``/cancel``, or another
+command) with their words still in its draft, they are set aside and the person is told, with one
+button that keeps them (``keep_set_aside``) and the plain fact that otherwise they are let go.
+
 A flow left unfinished is forgotten after ``IDLE_TIMEOUT_SECONDS``, without another word. This
 is checked when the person next writes (``forget_idle_flows``, before any flow reads the update)
 against the time of their last step, kept in their persisted data, rather than with
@@ -15,14 +19,15 @@ services' clock, and is lost on a restart, leaving a flow open for good.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
     BaseHandler,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     ConversationHandler,
@@ -32,7 +37,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.services import services
+from bot.services import Services, services
 
 # An unfinished flow is forgotten after this long, without another word to the person.
 IDLE_TIMEOUT_SECONDS = 30 * 60
@@ -41,21 +46,17 @@ FLOW_SEEN_KEY = "flow_seen"
 # Runs before the crisis check (-5) and every flow, after the private-chat and flood gates.
 GROUP_FORGET_IDLE = -6
 
+# In a person's user_data: the draft of a flow that ended before its words were kept, and the
+# message whose button keeps them. Only the newest is offered: one waiting choice, not a pile.
+SET_ASIDE_KEY = "set_aside"
+CB_KEEP_SET_ASIDE = "flow:keep"
+# The same group as the plain commands: after every flow, so a tap on it is never a flow's step.
+GROUP_KEEP_SET_ASIDE = 50
+
 END = ConversationHandler.END
 
-
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """Leave the flow and say so in one line."""
-    context.user_data.pop("draft", None)  # type: ignore[union-attr]
-    if update.effective_message:
-        await update.effective_message.reply_text(services(context).ui("common.cancelled"))
-    return END
-
-
-async def leave_for_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """Another command arrived: end this flow silently and let that command run."""
-    context.user_data.pop("draft", None)  # type: ignore[union-attr]
-    return END
+# Stores what a flow's draft holds so far as an entry: (services, chat id, draft).
+KeepWords = Callable[[Services, int, dict[str, Any]], Awaitable[None]]
 
 
 class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
@@ -67,8 +68,12 @@ class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
         states: dict[object, Sequence[BaseHandler[Update, Any, Any]]],
         fallbacks: Sequence[BaseHandler[Update, Any, Any]] = (),
         timeout: float | None = IDLE_TIMEOUT_SECONDS,
+        keep_words: KeepWords | None = None,
     ) -> None:
-        self._leave_handler = MessageHandler(filters.COMMAND, leave_for_command)
+        """``keep_words`` saves a draft the flow left unfinished, when the person asks for it;
+        a flow with it offers that whenever it ends early with their words in its draft (a
+        ``text`` field)."""
+        self._leave_handler = MessageHandler(filters.COMMAND, self.leave_for_command)
         with warnings.catch_warnings():
             # Buttons are tracked per chat on purpose (per_message=False): a flow mixes typed
             # answers and buttons, and stale buttons are answered by the catch-all instead.
@@ -76,12 +81,64 @@ class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
             super().__init__(
                 entry_points=list(entry_points),
                 states={state: list(handlers) for state, handlers in states.items()},
-                fallbacks=[*fallbacks, CommandHandler("cancel", cancel), self._leave_handler],
+                fallbacks=[
+                    *fallbacks,
+                    CommandHandler("cancel", self.cancel),
+                    self._leave_handler,
+                ],
                 name=name,
                 persistent=True,
                 allow_reentry=True,
             )
         self.idle_timeout = timeout
+        self.keep_words = keep_words
+
+    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        """Leave the flow and say so in one line (with the offer to keep what was written)."""
+        message = update.effective_message
+        if message is not None:
+            svc = services(context)
+            if self._words_left(context):
+                await self._offer_to_keep(update, context, svc.ui("common.cancelled_with_words"))
+            else:
+                await message.reply_text(svc.ui("common.cancelled"))
+        context.user_data.pop("draft", None)  # type: ignore[union-attr]
+        return END
+
+    async def leave_for_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        """Another command arrived: end this flow and let that command run. Quietly, unless the
+        person's words were in the draft: then they hear that those were not kept, and can."""
+        if self._words_left(context):
+            text = services(context).ui("common.left_with_words", command=f"/{self.name}")
+            await self._offer_to_keep(update, context, text)
+        context.user_data.pop("draft", None)  # type: ignore[union-attr]
+        return END
+
+    def _words_left(self, context: ContextTypes.DEFAULT_TYPE) -> bool:
+        draft = (context.user_data or {}).get("draft")
+        return (
+            self.keep_words is not None
+            and isinstance(draft, dict)
+            and draft.get("flow") == self.name
+            and bool(draft.get("text"))
+        )
+
+    async def _offer_to_keep(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
+    ) -> None:
+        """Set the draft aside and say so, with the one button that keeps it."""
+        chat = update.effective_chat
+        assert chat is not None and context.user_data is not None
+        button = InlineKeyboardButton(
+            services(context).ui("common.keep_words_button"), callback_data=CB_KEEP_SET_ASIDE
+        )
+        sent = await context.bot.send_message(
+            chat.id, text, reply_markup=InlineKeyboardMarkup([[button]])
+        )
+        context.user_data[SET_ASIDE_KEY] = {
+            "draft": context.user_data["draft"],
+            "message_id": sent.message_id,
+        }
 
     def active_state(self, chat_id: int, user_id: int) -> object | None:
         """The state this flow is in for that person, or None when they are not in it."""
@@ -166,8 +223,35 @@ async def forget_idle_flows(update: Update, context: ContextTypes.DEFAULT_TYPE) 
                 user_data.pop("draft")  # type: ignore[union-attr]
 
 
+async def keep_set_aside(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The one tap that keeps what a person wrote in a flow that ended early."""
+    query = update.callback_query
+    chat = update.effective_chat
+    assert query is not None and chat is not None
+    svc = services(context)
+    aside = (context.user_data or {}).get(SET_ASIDE_KEY)
+    message_id = query.message.message_id if query.message is not None else None
+    if not isinstance(aside, dict) or aside.get("message_id") != message_id:
+        # Kept already, or set aside again since (only the newest waits): nothing to keep here.
+        await query.answer(svc.ui("common.expired_button"))
+        return
+    draft = aside["draft"]
+    flow = next((f for f in flows(context.application) if f.name == draft.get("flow")), None)
+    if flow is None or flow.keep_words is None:
+        await query.answer(svc.ui("common.expired_button"))
+        return
+    await query.answer()
+    await flow.keep_words(svc, chat.id, draft)
+    context.user_data.pop(SET_ASIDE_KEY, None)  # type: ignore[union-attr]
+    await query.edit_message_text(svc.ui("common.words_kept"))
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(TypeHandler(Update, forget_idle_flows), group=GROUP_FORGET_IDLE)
+    application.add_handler(
+        CallbackQueryHandler(keep_set_aside, pattern=rf"^{CB_KEEP_SET_ASIDE}\Z"),
+        group=GROUP_KEEP_SET_ASIDE,
+    )
 
 
 def flows(application: Application[Any, Any, Any, Any, Any, Any]) -> list[Flow]:
