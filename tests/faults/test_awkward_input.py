@@ -74,7 +74,7 @@ async def test_awkward_words_are_kept_and_shown_as_written(
         await person.press("A trusted person")
         await person.wait_until_quiet()
         await person.send(words)
-        asked = await person.expect("How could you reach")
+        asked = await person.expect("How could you reach them")
         assert words in asked.text, case
         stored = await repo.get_person(person.chat_id)
         assert stored is not None and stored.trusted_name == words, case
