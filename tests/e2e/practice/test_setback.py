@@ -210,7 +210,7 @@ async def test_bad_input_at_every_step_is_met_kindly(
     assert EXPIRED in str((await forge(uma, "set:feel:sad", feelings))["text"])
     await uma.send_photo()
     await uma.expect("type a few words")
-    long_friend = "You are allowed to be learning. " * 80
+    long_friend = "You are allowed to be learning. " * 140
     await uma.send(long_friend)
     told = await uma.expect("longer than I can keep")
     assert str(MAX_ENTRY_CHARS) in told.text

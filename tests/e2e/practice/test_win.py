@@ -141,7 +141,7 @@ async def test_long_text_is_kept_up_to_the_limit_and_the_person_is_told(
     emulator: BotApiEmulator, bot: KindlingApplication
 ) -> None:
     lee = emulator.person(2004, "Lee")
-    long_text = ("I stayed with the conversation. " * 100).strip()  # about 3200 characters
+    long_text = ("I stayed with the conversation. " * 140).strip()  # about 4500 characters
     assert len(long_text) > MAX_ENTRY_CHARS
     await lee.send("/win")
     await lee.expect("What happened?")
