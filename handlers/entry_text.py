@@ -72,6 +72,10 @@ MAX_LIVE_MESSAGES = 5
 # carries the live buttons), each with its answer (HTML), so the next edit of it keeps them.
 CARD_KEY = "card"
 CARD_IN_KEY = "card_in"
+# In a person's user_data: the last few acknowledgements they read (a win's celebration, a
+# prompt answer's thanks), so none repeats within that many. Kindling's words, not theirs.
+RECENTLY_SAID_KEY = "recently_said"
+RECENTLY_SAID_KEPT = 6
 
 
 def visible_text(raw: str) -> str:
@@ -300,6 +304,19 @@ def from_live_message(draft: dict[str, Any], query: CallbackQuery) -> bool:
 async def refuse_button(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a button whose value we never offered (forged or stale), changing nothing."""
     await query.answer(services(context).ui("common.expired_button"))
+
+
+def recently_said(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
+    """The acknowledgements this person read lately, oldest first (see ``remember_said``)."""
+    said = (context.user_data or {}).get(RECENTLY_SAID_KEY)
+    return list(said) if isinstance(said, list) else []
+
+
+def remember_said(context: ContextTypes.DEFAULT_TYPE, line: str) -> None:
+    """Note an acknowledgement this person read, so the next ones are different."""
+    if context.user_data is not None:
+        said = [*recently_said(context), line][-RECENTLY_SAID_KEPT:]
+        context.user_data[RECENTLY_SAID_KEY] = said
 
 
 def start_draft(context: ContextTypes.DEFAULT_TYPE, flow: str, **values: Any) -> dict[str, Any]:

@@ -40,7 +40,9 @@ from handlers.entry_text import (
     lost_track,
     open_with_text,
     read_entry_text,
+    recently_said,
     refuse_button,
+    remember_said,
     send_with_buttons,
     start_draft,
 )
@@ -199,7 +201,8 @@ async def receive_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         # After a crisis, a celebration would ring false: plain thanks until their next day.
         closing = svc.ui("win.saved_tender")
     else:
-        celebration = svc.library.celebration(draft["kind"], svc.rng)
+        celebration = svc.library.celebration(draft["kind"], svc.rng, recently_said(context))
+        remember_said(context, celebration)
         closing = svc.ui("win.saved", celebration=celebration)
     await answer_in_place(
         query,
