@@ -132,7 +132,9 @@ async def test_skips_and_own_words_for_next_time(
     await press_and_check_answered(ola, "Skip")
     ideas = await ola.expect_edit("one small thing to try next time", friend)
     assert ideas.raw_text is not None
-    assert ideas.raw_text.startswith(f"{FRIEND_QUESTION}\n{chosen('Skip')}\n\nIf you'd like,")
+    assert ideas.raw_text.startswith(
+        f"{FRIEND_QUESTION}\n{chosen('Skip')}\n\nOne small thing to try next time"
+    )
     assert ideas.button_texts() == ["1", "2", "3", "Skip"]
     assert len(offered_steps(ideas, bot)) == 3
     assert await ola.wait_until_quiet() == []  # the ideas came in place, not anew
