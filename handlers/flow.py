@@ -49,6 +49,9 @@ GROUP_FORGET_IDLE = -6
 # In a person's user_data: the draft of a flow that ended before its words were kept, and the
 # message whose button keeps them. Only the newest is offered: one waiting choice, not a pile.
 SET_ASIDE_KEY = "set_aside"
+# Words set aside and not kept are let go after this long (checked when the person next writes),
+# so "otherwise it's let go" holds, and nobody's words linger in the bot's own data.
+SET_ASIDE_SECONDS = 24 * 60 * 60
 CB_KEEP_SET_ASIDE = "flow:keep"
 # The same group as the plain commands: after every flow, so a tap on it is never a flow's step.
 GROUP_KEEP_SET_ASIDE = 50
@@ -129,6 +132,7 @@ class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
         """Set the draft aside and say so, with the one button that keeps it."""
         chat = update.effective_chat
         assert chat is not None and context.user_data is not None
+        set_aside_at = services(context).clock.now().timestamp()  # before any await
         button = InlineKeyboardButton(
             services(context).ui("common.keep_words_button"), callback_data=CB_KEEP_SET_ASIDE
         )
@@ -138,6 +142,7 @@ class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
         context.user_data[SET_ASIDE_KEY] = {
             "draft": context.user_data["draft"],
             "message_id": sent.message_id,
+            "at": set_aside_at,
         }
 
     def active_state(self, chat_id: int, user_id: int) -> object | None:
@@ -207,10 +212,13 @@ async def forget_idle_flows(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     dropping its draft; the update then goes on as if the flow had never been open."""
     user_data = context.user_data
     chat, user = update.effective_chat, update.effective_user
+    now = services(context).clock.now().timestamp()
+    aside = user_data.get(SET_ASIDE_KEY) if user_data else None
+    if isinstance(aside, dict) and now - aside.get("at", 0) > SET_ASIDE_SECONDS:
+        user_data.pop(SET_ASIDE_KEY)  # type: ignore[union-attr]
     seen = user_data.get(FLOW_SEEN_KEY) if user_data else None
     if not seen or chat is None or user is None:
         return
-    now = services(context).clock.now().timestamp()
     for flow in flows(context.application):
         last_step = seen.get(flow.name)
         if last_step is None or flow.idle_timeout is None:

@@ -3,7 +3,10 @@ draft (/cancel, or another command) says they were not kept, and keeps them at o
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.app import KindlingApplication
+from bot.clock import ManualClock
 from sandbox.emulator import BotApiEmulator
 from storage.models import EntryKind
 from tests.e2e.practice.support import (
@@ -81,3 +84,23 @@ async def test_a_command_mid_win_says_the_words_were_not_kept(
         [],
         None,
     )
+
+
+async def test_words_not_kept_are_let_go_after_a_day(
+    emulator: BotApiEmulator, bot: KindlingApplication, clock: ManualClock
+) -> None:
+    """What the offer says holds: a day later, words not kept are let go from the bot's own
+    data, and the old button keeps nothing."""
+    ned = emulator.person(3108, "Ned")
+    await ned.send("/win I asked how her day was, and listened")
+    await ned.expect("fits it best")
+    await ned.send("/cancel")
+    offer = await ned.expect(NOT_KEPT)
+    assert "listened" in str(bot.user_data[3108])
+
+    clock.advance(timedelta(hours=25))
+    await ned.send("/help")
+    await ned.expect("What I can do")
+    assert "listened" not in str(bot.user_data[3108])
+    assert EXPIRED in str((await forge(ned, "flow:keep", offer))["text"])
+    assert await entries(bot.services.repo, 3108) == []
