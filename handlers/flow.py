@@ -38,6 +38,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.services import Services, services
+from handlers.entry_text import text_after_command, visible_text
 
 # An unfinished flow is forgotten after this long, without another word to the person.
 IDLE_TIMEOUT_SECONDS = 30 * 60
@@ -117,6 +118,17 @@ class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
         context.user_data.pop("draft", None)  # type: ignore[union-attr]
         return END
 
+    def _started_over_with_other_words(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int
+    ) -> bool:
+        """Whether this flow, with words in its draft, is being started again half-way. The
+        same command with the same words (Telegram delivering an update twice) loses nothing."""
+        if self.active_state(chat_id, user_id) is None or not self._words_left(context):
+            return False
+        message = update.effective_message
+        again = visible_text(text_after_command(message.text if message else None))
+        return again != context.user_data["draft"]["text"]  # type: ignore[index]
+
     def _words_left(self, context: ContextTypes.DEFAULT_TYPE) -> bool:
         draft = (context.user_data or {}).get("draft")
         return (
@@ -176,6 +188,11 @@ class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
                 for other in flows(application):
                     if other is not self:
                         other.end_for(chat.id, user.id)
+                if self._started_over_with_other_words(update, context, chat.id, user.id):
+                    # The new run replaces the draft, so the words of the first run are offered
+                    # like those of any flow left early.
+                    text = services(context).ui("common.left_with_words", command=f"/{self.name}")
+                    await self._offer_to_keep(update, context, text)
         # The step's time is when it arrived, not when its replies were done.
         arrived = services(context).clock.now().timestamp()
         result = await super().handle_update(update, application, check_result, context)

@@ -104,3 +104,19 @@ async def test_words_not_kept_are_let_go_after_a_day(
     assert "listened" not in str(bot.user_data[3108])
     assert EXPIRED in str((await forge(ned, "flow:keep", offer))["text"])
     assert await entries(bot.services.repo, 3108) == []
+
+
+async def test_starting_the_same_flow_again_offers_the_first_runs_words(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    kai = emulator.person(3109, "Kai")
+    await kai.send("/setback I went quiet when she asked")
+    await kai.expect("feeling")
+    await kai.send("/setback I left the room")
+    offer = await kai.expect(NOT_KEPT)
+    assert "/setback" in offer.text and offer.button_texts() == [KEEP]
+    await kai.expect("feeling")
+    await press_and_check_answered(kai, KEEP, offer)
+    await kai.expect_edit("/journal", offer)
+    [kept] = await entries(bot.services.repo, 3109)
+    assert (kept.text, kept.tags) == ("I went quiet when she asked", [])
