@@ -10,11 +10,17 @@ comes back at the next poll and fails again, and nobody is answered, while every
 logged with the whole answer, people's words included. Here each update is read on its own; one
 that cannot be read is skipped, logged once (its id and kind, never its content), and confirmed
 with the next poll so that it never comes back.
+
+It also remembers, in memory only, the ids of the messages it sent to each chat in the last
+two days (no words, no dates beyond that), so that after /delete Kindling can offer to remove
+its own recent messages: Telegram lets a bot delete a message only for 48 hours, and offers no
+way to list what a bot sent.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from contextvars import ContextVar
 from typing import Any
 
@@ -40,11 +46,49 @@ ALLOWED_UPDATES: tuple[str, ...] = (
 _fetched: ContextVar[list[dict[str, Any]] | None] = ContextVar("fetched_updates", default=None)
 
 
+# The Bot API methods whose answer is a message Kindling sent into a chat.
+_SENDING = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
+# Telegram lets a bot delete a message for 48 hours; an hour less leaves room for a slow press.
+DELETABLE_SECONDS = 47 * 60 * 60
+# A bound on the ids remembered per chat (the newest are kept): far more than two days hold.
+MAX_REMEMBERED_PER_CHAT = 500
+
+
 class KindlingBot(ExtBot[None]):
-    """``ExtBot`` whose ``get_updates`` skips an update it cannot read instead of failing."""
+    """``ExtBot`` whose ``get_updates`` skips an update it cannot read instead of failing, and
+    which remembers the messages it sent lately (``recently_sent``)."""
 
     # Every update up to this id was read or skipped: the next poll confirms them all.
     _read_past: int = 0
+    # Per chat: the id of each message sent lately, with when it was sent (monotonic seconds).
+    _sent: dict[int, dict[int, float]] | None = None
+
+    def recently_sent(self, chat_id: int) -> list[int]:
+        """The ids of the messages sent to ``chat_id`` that Telegram still lets a bot delete
+        (since this process started: the record is memory only)."""
+        sent = (self._sent or {}).get(chat_id, {})
+        since = time.monotonic() - DELETABLE_SECONDS
+        return sorted(message_id for message_id, at in sent.items() if at >= since)
+
+    def forget_sent(self, chat_id: int) -> None:
+        if self._sent is not None:
+            self._sent.pop(chat_id, None)
+
+    def _note_sent(self, result: object) -> None:
+        if not isinstance(result, dict):
+            return
+        chat, message_id = result.get("chat"), result.get("message_id")
+        if not isinstance(chat, dict) or not isinstance(message_id, int):
+            return
+        chat_id = chat.get("id")
+        if not isinstance(chat_id, int):
+            return
+        if self._sent is None:
+            self._sent = {}
+        sent = self._sent.setdefault(chat_id, {})
+        sent[message_id] = time.monotonic()
+        if len(sent) > MAX_REMEMBERED_PER_CHAT:
+            del sent[min(sent)]
 
     async def get_updates(
         self,
@@ -72,6 +116,8 @@ class KindlingBot(ExtBot[None]):
 
     async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, *args, **kwargs)
+        if endpoint in _SENDING:
+            self._note_sent(result)
         fetched = _fetched.get()
         if endpoint != "getUpdates" or fetched is None or not isinstance(result, list):
             return result

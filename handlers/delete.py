@@ -2,7 +2,9 @@
 
     /delete ──> what will be erased + [Yes, erase everything] [Keep my data] ──> ASKED
     ASKED ──(yes)──> "Are you sure? This can't be undone." [Erase for good] [Keep my data] ──> SURE
-    SURE ──(erase for good)──> every row and every trace in memory erased, one line, done
+    SURE ──(erase for good)──> every row and every trace in memory erased; one message saying
+            that Telegram keeps the chat itself until the person clears it, and how, with
+            [Remove my recent messages] ──> Kindling's own messages of the last two days go
     ASKED or SURE ──(keep my data)──> nothing erased, one line, done
 
 Erasing removes the person's rows from every table (storage overwrites the deleted bytes and
@@ -17,8 +19,10 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot.bot_api import KindlingBot
 from bot.persistence import ConversationStorePersistence
 from bot.services import services
 from handlers.flow import END, Flow, end_all_flows
@@ -31,6 +35,9 @@ ASKED, SURE = range(2)
 CB_YES = "del:yes"
 CB_ERASE = "del:erase"
 CB_KEEP = "del:keep"
+CB_CLEAN = "del:clean"
+# deleteMessages takes at most this many ids at a time.
+DELETE_BATCH = 100
 
 
 def _buttons(go_label: str, go_data: str, keep_label: str) -> InlineKeyboardMarkup:
@@ -104,8 +111,33 @@ async def erase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     await erase_everything(context, chat_id, update.effective_user.id)  # type: ignore[union-attr]
     log.info("person erased")
-    await query.edit_message_text(services(context).ui("delete.done"))
+    svc = services(context)
+    clean = InlineKeyboardButton(svc.ui("delete.clean_button"), callback_data=CB_CLEAN)
+    await query.edit_message_text(
+        svc.ui("delete.done"), reply_markup=InlineKeyboardMarkup([[clean]])
+    )
     return END
+
+
+async def remove_recent_messages(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """After erasing: delete Kindling's own messages of the last two days (the exported files
+    and the /share PDF among them), all but this one, which says how to clear the rest."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    await query.answer()
+    chat_id = query.message.chat.id
+    bot = context.bot
+    ids = bot.recently_sent(chat_id) if isinstance(bot, KindlingBot) else []
+    ids = [message_id for message_id in ids if message_id != query.message.message_id]
+    for start in range(0, len(ids), DELETE_BATCH):
+        try:
+            await bot.delete_messages(chat_id, ids[start : start + DELETE_BATCH])
+        except TelegramError as exc:
+            # Whatever Telegram would not delete stays; the message below says how to clear it.
+            log.info("recent messages not all removed: %s", exc.message)
+    if isinstance(bot, KindlingBot):
+        bot.forget_sent(chat_id)
+    await query.edit_message_text(services(context).ui("delete.cleaned"))
 
 
 async def keep(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -128,3 +160,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         },
     )
     application.add_handler(flow, group=GROUP)
+    # After the flow has ended (the tap comes once everything is erased): same group, next in line.
+    application.add_handler(
+        CallbackQueryHandler(remove_recent_messages, pattern=rf"^{CB_CLEAN}\Z"), group=GROUP
+    )

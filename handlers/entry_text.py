@@ -26,10 +26,11 @@ from bot.services import services
 log = logging.getLogger(__name__)
 
 # The most of one free text we keep, in characters as Telegram counts them (UTF-16 code units:
-# an emoji is two). 2000 keeps an entry readable in /journal and, with its date and label, always
-# inside one Telegram message (4096), so an entry can be shown whole before it is deleted. Longer
-# texts are kept up to the limit and the person is told.
-MAX_ENTRY_CHARS = 2000
+# an emoji is two): a whole Telegram message, so nothing a person sends in one message is lost.
+# Where it is shown back, it is shortened in what is shown (``fit_words``) or paged (/journal),
+# never in what is kept. Longer texts (words after a command, say) are kept up to the limit and
+# the person is told.
+MAX_ENTRY_CHARS = MESSAGE_MAX_UTF16
 
 # Control characters (a NUL byte, say) carry nothing a person means, and Telegram may refuse to
 # send them back in /journal: they are dropped from what is kept. Tab and newline stay.
@@ -71,6 +72,10 @@ MAX_LIVE_MESSAGES = 5
 # carries the live buttons), each with its answer (HTML), so the next edit of it keeps them.
 CARD_KEY = "card"
 CARD_IN_KEY = "card_in"
+# In a person's user_data: the last few acknowledgements they read (a win's celebration, a
+# prompt answer's thanks), so none repeats within that many. Kindling's words, not theirs.
+RECENTLY_SAID_KEY = "recently_said"
+RECENTLY_SAID_KEPT = 6
 
 
 def visible_text(raw: str) -> str:
@@ -103,6 +108,25 @@ def shorten(text: str, limit: int) -> str:
     if utf16_length(text) <= limit:
         return text
     return _first_units(text, max(0, limit - 1)).rstrip() + "…"
+
+
+def in_parts(text: str, size: int) -> list[str]:
+    """``text`` in parts of at most ``size`` UTF-16 units, each ending between words where a
+    space comes in its second half; nothing but the spaces at the breaks is left out."""
+    parts: list[str] = []
+    rest = text
+    while utf16_length(rest) > size:
+        head = _first_units(rest, size)
+        if not head:  # a single character wider than ``size``: nothing sensible to break
+            break
+        space = max(head.rfind(" "), head.rfind("\n"))
+        if space > len(head) // 2:
+            head = head[: space + 1]
+        parts.append(head.rstrip())
+        rest = rest[len(head) :].lstrip()
+    if rest or not parts:
+        parts.append(rest)
+    return parts
 
 
 def shown_length(message_html: str) -> int:
@@ -280,6 +304,19 @@ def from_live_message(draft: dict[str, Any], query: CallbackQuery) -> bool:
 async def refuse_button(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a button whose value we never offered (forged or stale), changing nothing."""
     await query.answer(services(context).ui("common.expired_button"))
+
+
+def recently_said(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
+    """The acknowledgements this person read lately, oldest first (see ``remember_said``)."""
+    said = (context.user_data or {}).get(RECENTLY_SAID_KEY)
+    return list(said) if isinstance(said, list) else []
+
+
+def remember_said(context: ContextTypes.DEFAULT_TYPE, line: str) -> None:
+    """Note an acknowledgement this person read, so the next ones are different."""
+    if context.user_data is not None:
+        said = [*recently_said(context), line][-RECENTLY_SAID_KEPT:]
+        context.user_data[RECENTLY_SAID_KEY] = said
 
 
 def start_draft(context: ContextTypes.DEFAULT_TYPE, flow: str, **values: Any) -> dict[str, Any]:

@@ -58,7 +58,9 @@ def _counts(update: Update) -> bool:
 
 def _always_through(update: Update, detector: CrisisDetector) -> bool:
     """/pause, and words of crisis: a person in trouble may well be typing fast."""
-    message = update.effective_message
+    # The person's own words only: a button press carries the bot's message, whose text is
+    # Kindling's, and reading it would let presses on many an ordinary message through.
+    message = update.message or update.edited_message
     words = (message.text or message.caption or "") if message is not None else ""
     command = words.split(maxsplit=1)[0].split("@", 1)[0].lower() if words else ""
     return command in ALWAYS_THROUGH or (bool(words) and detector.matches(words))

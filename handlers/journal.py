@@ -2,6 +2,8 @@
 
     /journal ──> page 1: date (in the person's zone), kind and words of each entry,
                  "Delete N" under each, ‹ Newer / Older › to move between pages
+    Read N ──> (an entry too long for a page) the same message shows it whole, in parts that
+               each fit one message, with "Read on ›" / "‹ Back a part" and "Back to the journal"
     Delete N ──> the same message asks "Delete this entry?" ── Yes, delete it ──> gone, page again
                                                             └─ Keep it ─────────> page again
 
@@ -26,11 +28,12 @@ from telegram.ext import (
     ContextTypes,
 )
 
+from bot.content.library import utf16_length
 from bot.content.ui import UiTexts
 from bot.formatting import escape, locale_for, show_date
 from bot.recap.labels import shown_kind
 from bot.services import Services, services
-from handlers.entry_text import drop_draft, fit_words, shorten
+from handlers.entry_text import drop_draft, fit_words, in_parts, shorten
 from handlers.flow import end_all_flows
 from scheduler.timecalc import is_valid_zone
 from storage.models import Entry, EntryKind, Person
@@ -38,16 +41,21 @@ from storage.models import Entry, EntryKind, Person
 GROUP = 5
 PAGE_SIZE = 5
 # Each entry is shown up to this many characters (as Telegram counts them) on a page, so five
-# entries always fit in one message; the delete confirmation shows an entry whole (entries are
-# kept up to 2000), or as much of it as one message holds (an entry kept before the limit
-# counted what Telegram counts may be longer).
+# entries always fit in one message; an entry cut there has a "Read N" button that shows it
+# whole, in parts of READ_PART_CHARS (an entry may be a whole Telegram message, 4096, and its
+# date and kind need room too). The delete confirmation shows as much as one message holds.
 PREVIEW_CHARS = 300
+READ_PART_CHARS = 3500
 
 CB_PAGE = "jr:page:"
 CB_DELETE = "jr:del:"
 CB_YES = "jr:yes:"
 CB_KEEP = "jr:keep:"
-PATTERN = r"^jr:(page:[0-9]{1,6}|(del|yes):[0-9]{1,18}:[0-9]{1,6}|keep:[0-9]{1,6})\Z"
+CB_READ = "jr:read:"
+PATTERN = (
+    r"^jr:(page:[0-9]{1,6}|(del|yes):[0-9]{1,18}:[0-9]{1,6}|keep:[0-9]{1,6}"
+    r"|read:[0-9]{1,18}:[0-9]{1,6}:[0-9]{1,3})\Z"
+)
 
 
 def kind_label(entry: Entry, svc: Services) -> str:
@@ -125,6 +133,14 @@ async def page_view(
         for n, e in enumerate(entries, start=1)
     ]
     rows = [deletes[i : i + 3] for i in range(0, len(deletes), 3)]
+    reads = [
+        InlineKeyboardButton(
+            svc.ui("journal.read_button", number=n), callback_data=f"{CB_READ}{e.id}:{page}:0"
+        )
+        for n, e in enumerate(entries, start=1)
+        if e.text and utf16_length(e.text) > PREVIEW_CHARS
+    ]
+    rows += [reads[i : i + 3] for i in range(0, len(reads), 3)]
     moves = []
     if page > 0:
         moves.append(
@@ -141,6 +157,37 @@ async def page_view(
     if moves:
         rows.append(moves)
     return "\n\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+async def read_view(
+    svc: Services, chat_id: int, entry: Entry, page: int, part: int, locale: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One part of a long entry, whole, with buttons to the parts around it and back."""
+    parts = in_parts(entry.text or "", READ_PART_CHARS)
+    part = max(0, min(part, len(parts) - 1))
+    zone = readable_zone(await svc.repo.get_person(chat_id))
+    text = show_entry(replace(entry, text=parts[part]), None, zone, locale, svc, None)
+    if len(parts) > 1:
+        text = svc.ui("journal.read_part", entry=text, part=part + 1, parts=len(parts))
+    moves = []
+    if part > 0:
+        moves.append(
+            InlineKeyboardButton(
+                svc.ui("journal.read_back_button"),
+                callback_data=f"{CB_READ}{entry.id}:{page}:{part - 1}",
+            )
+        )
+    if part + 1 < len(parts):
+        moves.append(
+            InlineKeyboardButton(
+                svc.ui("journal.read_on_button"),
+                callback_data=f"{CB_READ}{entry.id}:{page}:{part + 1}",
+            )
+        )
+    back = InlineKeyboardButton(
+        svc.ui("journal.to_journal_button"), callback_data=f"{CB_PAGE}{page}"
+    )
+    return text, InlineKeyboardMarkup([row for row in (moves, [back]) if row])
 
 
 def confirm_keyboard(entry_id: int, page: int, ui: UiTexts) -> InlineKeyboardMarkup:
@@ -201,6 +248,14 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if action in ("page", "keep"):
         await query.answer()
         await replace_message(update, *await page_view(svc, chat_id, numbers[0], locale))
+    elif action == "read":
+        entry_id, page, part = numbers
+        entry = await svc.repo.get_entry(chat_id, entry_id)
+        if entry is None:
+            await query.answer(svc.ui("journal.gone"))
+            return
+        await query.answer()
+        await replace_message(update, *await read_view(svc, chat_id, entry, page, part, locale))
     elif action == "del":
         entry_id, page = numbers
         entry = await svc.repo.get_entry(chat_id, entry_id)

@@ -361,9 +361,28 @@ async def save(
     return True
 
 
+async def keep_unfinished(svc: Services, chat_id: int, draft: dict[str, Any]) -> None:
+    """A setback left part-way, kept as far as it went (the person asked for it)."""
+    now = svc.clock.now()
+    await svc.repo.ensure_person(chat_id, now)
+    feeling = draft.get("feeling")
+    await svc.repo.add_entry(
+        NewEntry(
+            chat_id=chat_id,
+            kind=EntryKind.SETBACK,
+            created_at=now,
+            text=draft["text"],
+            tags=[feeling] if feeling else [],
+            extra={"friend": draft.get("friend"), "next_time": None},
+        )
+    )
+    await svc.repo.update_person(chat_id, gentle_next=True)
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     flow = Flow(
         name=FLOW,
+        keep_words=keep_unfinished,
         entry_points=[CommandHandler("setback", start)],
         states={
             TEXT: [MessageHandler(WORDS, receive_text), MessageHandler(NOT_WORDS, text_not_words)],

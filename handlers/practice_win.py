@@ -27,7 +27,7 @@ from telegram.ext import (
 )
 
 from bot.content.library import Library
-from bot.services import services
+from bot.services import Services, services
 from handlers.entry_text import (
     ANY_MESSAGE,
     NOT_WORDS,
@@ -40,7 +40,9 @@ from handlers.entry_text import (
     lost_track,
     open_with_text,
     read_entry_text,
+    recently_said,
     refuse_button,
+    remember_said,
     send_with_buttons,
     start_draft,
 )
@@ -199,7 +201,8 @@ async def receive_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         # After a crisis, a celebration would ring false: plain thanks until their next day.
         closing = svc.ui("win.saved_tender")
     else:
-        celebration = svc.library.celebration(draft["kind"], svc.rng)
+        celebration = svc.library.celebration(draft["kind"], svc.rng, recently_said(context))
+        remember_said(context, celebration)
         closing = svc.ui("win.saved", celebration=celebration)
     await answer_in_place(
         query,
@@ -221,9 +224,26 @@ async def rating_not_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     return await ask_rating(update, context, draft, again=True)
 
 
+async def keep_unfinished(svc: Services, chat_id: int, draft: dict[str, Any]) -> None:
+    """A win left before its last tap, kept as far as it went (the person asked for it)."""
+    now = svc.clock.now()
+    await svc.repo.ensure_person(chat_id, now)
+    kind = draft.get("kind")
+    await svc.repo.add_entry(
+        NewEntry(
+            chat_id=chat_id,
+            kind=EntryKind.WIN,
+            created_at=now,
+            text=draft["text"],
+            tags=[kind] if kind else [],
+        )
+    )
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     flow = Flow(
         name=FLOW,
+        keep_words=keep_unfinished,
         entry_points=[CommandHandler("win", start)],
         states={
             TEXT: [MessageHandler(WORDS, receive_text), MessageHandler(NOT_WORDS, text_not_words)],

@@ -21,7 +21,13 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, MessageHandler, filters
 
 from bot.services import Services, services
-from handlers.entry_text import NOT_WORDS, WORDS, read_entry_text
+from handlers.entry_text import (
+    NOT_WORDS,
+    WORDS,
+    read_entry_text,
+    recently_said,
+    remember_said,
+)
 from storage.models import Delivery, EntryKind, NewEntry, Person
 
 GROUP = 90
@@ -43,14 +49,14 @@ async def open_prompt(svc: Services, chat_id: int) -> Delivery | None:
     return delivery
 
 
-def acknowledgement(svc: Services, person: Person, prompt_id: str) -> str:
-    """A reply fitting the prompt's theme; a plain one if the prompt left the library, and
-    plain thanks while the person is tender."""
+def acknowledgement(svc: Services, person: Person, prompt_id: str, recent: list[str]) -> str:
+    """A reply fitting the prompt's theme, none of the ``recent`` ones while another is left;
+    a plain one if the prompt left the library, and plain thanks while the person is tender."""
     if person.is_tender(svc.clock.now()):
         return svc.ui("prompt_answer.tender_acknowledgement")
     try:
         theme = svc.library.prompt(prompt_id).theme
-        return svc.library.acknowledgement(theme, svc.rng)
+        return svc.library.acknowledgement(theme, svc.rng, recent)
     except KeyError:
         return svc.ui("prompt_answer.plain_acknowledgement")
 
@@ -75,10 +81,10 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             prompt_id=delivery.prompt_id,
         )
     )
+    said = acknowledgement(svc, person, delivery.prompt_id, recently_said(context))
+    remember_said(context, said)
     await update.effective_message.reply_text(  # type: ignore[union-attr]
-        svc.ui(
-            "prompt_answer.saved", acknowledgement=acknowledgement(svc, person, delivery.prompt_id)
-        )
+        svc.ui("prompt_answer.saved", acknowledgement=said)
     )
     raise ApplicationHandlerStop
 

@@ -186,6 +186,7 @@ _JSON_FIELDS = frozenset(
     {
         "reply_markup",
         "allowed_updates",
+        "message_ids",
         "commands",
         "scope",
         "entities",
@@ -1517,6 +1518,7 @@ class BotApiEmulator:
                 "setMyName": self._true,
                 "setChatMenuButton": self._true,
                 "deleteMessage": self._delete_message,
+                "deleteMessages": self._delete_messages,
                 "getChat": self._get_chat,
                 "getFile": self._get_file,
             }.items()
@@ -2501,6 +2503,17 @@ class BotApiEmulator:
         self._activity[sent.chat_id] += 1
         self._log(sent.chat_id, f"bot deleted #{sent.message_id}")
         self._publish(ChatEvent("deleted", sent.chat_id, message=sent))
+        return True
+
+    async def _delete_messages(self, params: Params, request: web.Request) -> bool:
+        """deleteMessages: 1 to 100 ids; as Telegram does, ids that cannot be found (or were
+        deleted already) are skipped rather than refused."""
+        ids = params.get("message_ids")
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
+            raise _bad_request("Bad Request: message identifiers are not specified")
+        for message_id in ids:
+            with contextlib.suppress(ApiError):
+                await self._delete_message({**params, "message_id": message_id}, request)
         return True
 
     async def _get_chat(self, params: Params, request: web.Request) -> dict[str, Any]:

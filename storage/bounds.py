@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-# A hard cap on any one text a person wrote, whatever a handler let through (handlers keep
-# less, see handlers/entry_text.py, and tell the person); beyond it the text is cut here.
-MAX_STORED_TEXT_CHARS = 4000
+# A hard cap on any one text a person wrote, whatever a handler let through (handlers keep up
+# to a whole Telegram message, see handlers/entry_text.py, and tell the person when they cut);
+# beyond it the text is cut here. In code points: a whole message (4,096 UTF-16 units) is never
+# more than 4,096 of them, so no message a person can send is cut by this backstop.
+MAX_STORED_TEXT_CHARS = 4096
 
 
 def bound_text(value: Any) -> Any:

@@ -324,9 +324,10 @@ class Library:
         fresh = [p for p in pool if p.id not in exclude]
         return rng.choice(fresh or pool)
 
-    def acknowledgement(self, theme: str, rng: Random) -> str:
-        """A short reply fitting the theme, sent after someone answers a prompt."""
-        return rng.choice(self.themes[theme].acknowledgements)
+    def acknowledgement(self, theme: str, rng: Random, recent: Sequence[str] = ()) -> str:
+        """A short reply fitting the theme, sent after someone answers a prompt; never one of
+        the lines in ``recent`` (what this person read lately) while another is left."""
+        return fresh_choice(self.themes[theme].acknowledgements, rng, recent)
 
     def win_kind(self, id: str) -> WinKind:
         return self._win_kinds_by_id[id]
@@ -334,10 +335,11 @@ class Library:
     def feeling(self, id: str) -> Feeling:
         return self._feelings_by_id[id]
 
-    def celebration(self, win_kind: str, rng: Random) -> str:
-        """A line naming this kind of win; an unknown kind (say, a stale button) gets "other"."""
+    def celebration(self, win_kind: str, rng: Random, recent: Sequence[str] = ()) -> str:
+        """A line naming this kind of win; an unknown kind (say, a stale button) gets "other".
+        Never one of the lines in ``recent`` while another is left (see ``fresh_choice``)."""
         kind = self._win_kinds_by_id.get(win_kind) or self._win_kinds_by_id["other"]
-        return rng.choice(kind.celebrations)
+        return fresh_choice(kind.celebrations, rng, recent)
 
     def reframe_for(self, feeling: str | None, rng: Random) -> Reframe:
         """A self-compassion break that fits the feeling, or a general one.
@@ -358,6 +360,17 @@ class Library:
 
 
 # --- Telegram HTML -------------------------------------------------------------------------
+
+
+def fresh_choice(options: Sequence[str], rng: Random, recent: Sequence[str]) -> str:
+    """One of ``options`` at random, but not one in ``recent`` (oldest first) while another is
+    left: the same warm line twice in a few messages reads as a form letter. When every option
+    was said lately, the one said longest ago."""
+    fresh = [option for option in options if option not in recent]
+    if fresh:
+        return rng.choice(fresh)
+    last_said = {line: index for index, line in enumerate(recent)}
+    return min(options, key=lambda option: last_said[option])
 
 
 class _TelegramHtmlChecker(HTMLParser):

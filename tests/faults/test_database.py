@@ -60,10 +60,15 @@ def write_lock(db_path: Path) -> Iterator[None]:
         other.close()
 
 
-async def win_up_to_the_rating(person: EmulatedPerson, words: str) -> SentMessage:
+async def win_up_to_the_rating(
+    person: EmulatedPerson, words: str, *, after_unsaved: bool = False
+) -> SentMessage:
     """/win up to the rating question; returns the message that asks it (the kinds' message,
-    edited)."""
+    edited). ``after_unsaved``: a /win before it could not be saved, and its words are offered
+    to be kept first."""
     await person.send(f"/win {words}")
+    if after_unsaved:
+        await person.expect("hasn't been kept")
     question = await person.expect("which")
     await person.press("I paused before reacting")
     return await person.expect_edit("connected", question)
@@ -302,13 +307,16 @@ async def test_the_database_removed_or_replaced_under_a_running_bot(
 
     take_away(db_path, how)
     with caplog.at_level(logging.WARNING):
-        for words in ("I waited for the end of her sentence", "I said I was sorry first"):
-            question = await win_up_to_the_rating(lea, words)
+        for n, words in enumerate(
+            ("I waited for the end of her sentence", "I said I was sorry first")
+        ):
+            question = await win_up_to_the_rating(lea, words, after_unsaved=n > 0)
             await lea.press("3")
             sorry = await lea.expect(NOT_KEPT)
             assert "wasn't saved" in sorry.text and "nothing you did" in sorry.text
             not_said_kept(question)
         await lea.send("/journal")
+        await lea.expect("hasn't been kept")  # the /win left unsaved: its words can be kept later
         await lea.expect(NOT_KEPT)  # not a list of what is about to be lost
         clock.set(BERLIN_EIGHT_PM)
         with pytest.raises(DatabaseGoneError, match=f"was {how} while Kindling was running"):

@@ -78,8 +78,9 @@ async def test_erasing_everything_leaves_no_trace_and_start_begins_fresh(
         for marker in MARKERS:
             assert marker.encode() in before, marker  # the check below can fail
 
-        # First chance to stop.
+        # First chance to stop (the /win left half-way says first that its words are not kept).
         await alex.send("/delete")
+        await alex.expect("hasn't been kept")
         ask = await alex.expect("erase everything you've kept")
         assert "/export" in ask.text
         assert ask.button_texts() == ["Yes, erase everything", "Keep my data"]
@@ -107,8 +108,8 @@ async def test_erasing_everything_leaves_no_trace_and_start_begins_fresh(
         await alex.wait_for(lambda: ask.edits == 1)
         await alex.press("Erase for good")
         await alex.wait_for(lambda: ask.edits == 2)
-        assert ask.text is not None and "Everything is erased" in ask.text
-        assert "\n" not in ask.text and ask.reply_markup is None
+        assert ask.text is not None and "Everything I kept is erased" in ask.text
+        assert ask.button_texts() == ["Remove my recent messages"]
         assert await alex.wait_until_quiet() == []
         assert all(alex.callback_answered(a["callback_query_id"]) for a in alex.answered_callbacks)
 
@@ -179,3 +180,43 @@ async def test_words_typed_during_the_question_are_not_swallowed(
         await lee.press_data("del:erase", ask)
         await lee.wait_until_quiet()
         assert await bot.services.repo.get_person(4003) is not None
+
+
+async def test_after_erasing_kindlings_recent_messages_can_be_removed_from_the_chat(
+    emulator: BotApiEmulator, settings: Settings, clock: ManualClock
+) -> None:
+    """The exported files stay in the chat after /delete unless removed: Kindling says that
+    Telegram keeps the chat until it is cleared, and how, and removes its own recent messages
+    at one tap. The person's own messages are theirs to clear; Kindling leaves them."""
+    async with running_bot(settings, clock) as bot:
+        ivy = emulator.person(4004, "Ivy")
+        await bot.services.repo.ensure_person(4004, clock.now())
+        await bot.services.repo.add_entry(
+            NewEntry(4004, EntryKind.WIN, clock.now(), text="I waited", tags=["paused"])
+        )
+        await ivy.send("/export")
+        await ivy.wait_until_quiet()
+        files = [m for m in emulator.sent(4004) if m.media is not None]
+        assert len(files) == 2  # the JSON and the CSV
+
+        await ivy.send("/delete")
+        ask = await ivy.expect("erase everything you've kept")
+        assert "Telegram" in ask.text and "until you clear it" in ask.text
+        await ivy.press("Yes, erase everything")
+        await ivy.wait_for(lambda: ask.edits == 1)
+        await ivy.press("Erase for good")
+        await ivy.wait_for(lambda: ask.edits == 2)
+        assert "Clear history" in (ask.text or "")
+        assert all(not m.deleted for m in emulator.sent(4004))
+
+        await ivy.press("Remove my recent messages")
+        await ivy.wait_for(lambda: ask.edits == 3)
+        assert "I've removed my messages" in (ask.text or "") and ask.reply_markup is None
+        assert all(m.deleted for m in files)
+        # Everything Kindling sent is gone but the message saying how to clear the rest.
+        assert [m.message_id for m in emulator.sent(4004) if not m.deleted] == [ask.message_id]
+        assert [m["text"] for m in emulator.person_messages(4004)] == [
+            "/export",
+            "/delete",
+        ]
+        assert await ivy.wait_until_quiet() == []

@@ -130,6 +130,7 @@ async def test_the_bot_with_a_key_keeps_words_sealed_end_to_end(
         await alex.send(f"{MARKER} half-way")
         await alex.expect("fits it best")
         await alex.send("/export")
+        await alex.expect("hasn't been kept")  # the half-way words, offered to be kept
         await alex.expect("everything you've kept")
         document = await alex.next_message()
         assert document.file_bytes is not None and MARKER.encode() in document.file_bytes

@@ -70,7 +70,7 @@ def inline_buttons(message: SentMessage) -> list[dict[str, Any]]:
     return [button for row in rows for button in row if "callback_data" in button]
 
 
-STRAY = "I'm here. If you'd like"  # the catch-all's pointer: no flow took the message
+STRAY = "I'm here. Whenever you want"  # the catch-all's pointer: no flow took the message
 
 
 async def settle(person: EmulatedPerson) -> list[SentMessage]:

@@ -380,6 +380,23 @@ async def test_delete_message_and_chat_helpers(
     assert await api.ok("close") is True and await api.ok("logOut") is True
 
 
+async def test_delete_messages_skips_what_it_cannot_find(
+    em: BotApiEmulator, api: Api, alex: EmulatedPerson
+) -> None:
+    """deleteMessages, as Telegram has it: up to 100 ids, missing ones skipped, not refused."""
+    ids = [(await api.ok("sendMessage", chat_id=CHAT, text=t))["message_id"] for t in "abc"]
+    await api.ok("deleteMessage", chat_id=CHAT, message_id=ids[0])
+    assert await api.ok("deleteMessages", chat_id=CHAT, message_ids=[ids[0], ids[2], 999]) is True
+    assert [(m.text, m.deleted) for m in em.sent(CHAT)] == [
+        ("a", True),
+        ("b", False),
+        ("c", True),
+    ]
+    for wrong in ([], list(range(101))):
+        status, _ = await api.form("deleteMessages", chat_id=CHAT, message_ids=wrong)
+        assert status == 400
+
+
 async def test_blocked_person_gets_403(em: BotApiEmulator, api: Api, alex: EmulatedPerson) -> None:
     sent = await api.ok("sendMessage", chat_id=CHAT, text="before")
     alex.block()

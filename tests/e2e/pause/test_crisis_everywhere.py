@@ -76,7 +76,7 @@ async def test_outside_any_flow_nothing_is_kept(
     with caplog.at_level(logging.INFO):
         await ned.send("everyone would be better off without me")
         reply = await the_crisis_reply(ned, bot, "Call or text 988")
-    assert "reach out to Ana: 555 0100" in (reply.text or "")
+    assert "someone you trust.\nAna: 555 0100" in (reply.text or "")
     assert "crisis_check level=crisis" in caplog.text
     assert "better off" not in caplog.text  # never the words
 

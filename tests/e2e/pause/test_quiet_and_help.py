@@ -141,7 +141,7 @@ async def test_help_now_names_the_trusted_person(
     await kim.expect("What would help")
     await press_answered(kim, "I need help now")
     message = await kim.expect("116 123")
-    assert "reach out to Sam <3: +44 7700 900123" in (message.text or "")
+    assert "someone you trust.\nSam <3: +44 7700 900123" in (message.text or "")
 
 
 async def test_feeling_worse_offers_the_trusted_person_help_and_another_exercise(
@@ -162,7 +162,7 @@ async def test_feeling_worse_offers_the_trusted_person_help_and_another_exercise
     assert await lou.wait_until_quiet() == []
     text = worse.text or ""
     assert library.check_in.answer("worse").reply in text
-    assert "reach out to Rosa." in text
+    assert "reach out to someone you trust: Rosa" in text
     assert "Call or text 988" in text and "911" in text
     assert worse.button_texts() == ["Ground with me", "Breathe with me"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.app import KindlingApplication
-from handlers.entry_text import MAX_ENTRY_CHARS
+from bot.content.library import utf16_length
 from handlers.journal import PREVIEW_CHARS
 from sandbox.emulator import BotApiEmulator, EmulatedPerson, SentMessage
 from storage.models import CRISIS_TAG, EntryKind, NewEntry
@@ -92,7 +92,7 @@ async def test_words_are_shown_as_written_and_long_ones_shortened(
 ) -> None:
     repo = bot.services.repo
     await person_in_berlin(repo, 5002)
-    long_text = "word " * (MAX_ENTRY_CHARS // 5)
+    long_text = "word " * 400
     await keep(repo, 5002, EntryKind.REFLECTION, long_text.strip(), NEWEST - timedelta(hours=1))
     await keep(repo, 5002, EntryKind.SOCIAL, None, NEWEST - timedelta(minutes=30), ["connected"])
     await keep(repo, 5002, EntryKind.WIN, "<b>not bold</b> & <3", NEWEST, ["made_up_kind"])
@@ -232,3 +232,44 @@ async def test_an_empty_journal_and_a_journal_mid_flow(
     await kit.send("not an answer to anything")
     await kit.expect("/win")  # the gentle pointer, not a setback question
     assert await entries(bot.services.repo, 5006) == []
+
+
+async def test_a_whole_telegram_message_is_kept_and_read_whole(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    """The longest message Telegram lets a person send (4,096 units, as it counts them) is
+    kept whole, and /journal shows it whole, in parts that each fit one message."""
+    repo = bot.services.repo
+    await person_in_berlin(repo, 5010)
+    line = "I told my sister how I felt 🌱 and we stayed with it. "
+    words = line * (4096 // utf16_length(line))
+    words += "x" * (4096 - utf16_length(words))
+    assert utf16_length(words) == 4096 and "🌱" in words
+    ida = emulator.person(5010, "Ida")
+    await ida.send("/win")
+    await ida.expect("What happened?")
+    await ida.send(words)
+    question = await ida.expect("fits it best")  # nothing was cut, so nothing to be told
+    await ida.press("Something else")
+    await ida.expect_edit("How connected", question)
+    await ida.press("Skip")
+    await ida.expect_edit("/journal", question)
+    [win] = await entries(repo, 5010)
+    assert win.text == words.strip()
+
+    await ida.send("/journal")
+    page = await ida.expect("Your journal")
+    assert words.strip() not in page.text  # a page shows the start only
+    await press_and_check_answered(ida, "Read 1", page)
+    await wait_for_text(ida, page, "Part 1 of 2")
+    first = page.text
+    assert page.button_texts() == ["Read on ›", "Back to the journal"]
+    await press_and_check_answered(ida, "Read on ›", page)
+    await wait_for_text(ida, page, "Part 2 of 2")
+    second = page.text
+    assert page.button_texts() == ["‹ Back a part", "Back to the journal"]
+    shown = [text.split("\n", 1)[1].rsplit("\n\n", 1)[0] for text in (first, second)]
+    assert " ".join(shown) == words.strip()  # every word, in order, across the parts
+
+    await press_and_check_answered(ida, "Back to the journal", page)
+    await wait_for_text(ida, page, "Your journal")

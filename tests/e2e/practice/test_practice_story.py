@@ -44,7 +44,9 @@ async def test_a_handful_of_taps_each_then_find_and_delete_in_the_journal(
     await zoe.press("Skip")
     await zoe.expect_edit("try next time", friend)
     assert friend.button_texts() == ["1", "2", "3", "Skip"]
-    assert_answered_in_place(friend, "what would you say to them?", "Skip", "If you'd like")
+    assert_answered_in_place(
+        friend, "what would you say to them?", "Skip", "One small thing to try"
+    )
     [idea] = [line[3:] for line in friend.text.splitlines() if line.startswith("1. ")]
     await zoe.press("1")
     await zoe.expect_edit("/journal", friend)

@@ -120,7 +120,7 @@ async def test_stickers_long_answers_commands_and_flows(
     [win] = await entries(repo, 6005)
     assert win.kind is EntryKind.WIN and win.prompt_id is None
 
-    long_answer = "I let myself rest today without earning it first. " * 60
+    long_answer = "I let myself rest today without earning it first. " * 90
     await dee.send(long_answer)
     told = await dee.expect("longer than I can keep")
     assert str(MAX_ENTRY_CHARS) in told.text

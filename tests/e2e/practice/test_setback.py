@@ -132,7 +132,9 @@ async def test_skips_and_own_words_for_next_time(
     await press_and_check_answered(ola, "Skip")
     ideas = await ola.expect_edit("one small thing to try next time", friend)
     assert ideas.raw_text is not None
-    assert ideas.raw_text.startswith(f"{FRIEND_QUESTION}\n{chosen('Skip')}\n\nIf you'd like,")
+    assert ideas.raw_text.startswith(
+        f"{FRIEND_QUESTION}\n{chosen('Skip')}\n\nOne small thing to try next time"
+    )
     assert ideas.button_texts() == ["1", "2", "3", "Skip"]
     assert len(offered_steps(ideas, bot)) == 3
     assert await ola.wait_until_quiet() == []  # the ideas came in place, not anew
@@ -210,7 +212,7 @@ async def test_bad_input_at_every_step_is_met_kindly(
     assert EXPIRED in str((await forge(uma, "set:feel:sad", feelings))["text"])
     await uma.send_photo()
     await uma.expect("type a few words")
-    long_friend = "You are allowed to be learning. " * 80
+    long_friend = "You are allowed to be learning. " * 140
     await uma.send(long_friend)
     told = await uma.expect("longer than I can keep")
     assert str(MAX_ENTRY_CHARS) in told.text

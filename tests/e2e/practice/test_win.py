@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from random import Random
+from typing import TypeVar
+
 from bot.app import KindlingApplication
 from bot.clock import ManualClock
 from bot.settings import Settings
@@ -29,6 +33,7 @@ WIN_KINDS = [
     "I grounded myself",
     "Something else",
 ]
+T = TypeVar("T")
 RATINGS = ["1", "2", "3", "4", "5", "Skip"]
 ASK_KIND = "Which of these fits it best?"
 ASK_RATING = "How connected did it feel, from 1 (a little) to 5 (very)?"
@@ -141,7 +146,7 @@ async def test_long_text_is_kept_up_to_the_limit_and_the_person_is_told(
     emulator: BotApiEmulator, bot: KindlingApplication
 ) -> None:
     lee = emulator.person(2004, "Lee")
-    long_text = ("I stayed with the conversation. " * 100).strip()  # about 3200 characters
+    long_text = ("I stayed with the conversation. " * 140).strip()  # about 4500 characters
     assert len(long_text) > MAX_ENTRY_CHARS
     await lee.send("/win")
     await lee.expect("What happened?")
@@ -218,6 +223,7 @@ async def test_another_command_mid_flow_does_what_was_asked(
     await jo.send("I asked a follow-up question")
     question = await jo.expect("fits it best")
     await jo.send("/journal")
+    await jo.expect("hasn't been kept")  # the words left behind can still be kept
     await jo.expect("Nothing is kept here yet")
     assert await jo.wait_until_quiet() == []
     assert EXPIRED in str((await forge(jo, "win:kind:listened", question))["text"])
@@ -227,6 +233,7 @@ async def test_another_command_mid_flow_does_what_was_asked(
     await jo.send("/win first try")
     first = await jo.expect("fits it best")
     await jo.send("/win second try")
+    await jo.expect("hasn't been kept")  # the first try's words can still be kept
     retry = await jo.expect("fits it best")
     # The first run's buttons belong to a win that was left behind.
     assert EXPIRED in str((await forge(jo, "win:kind:listened", first))["text"])
@@ -263,3 +270,34 @@ async def test_a_restart_in_the_middle_continues_the_win(
             ["paused"],
             3,
         )
+
+
+class FirstEveryTime(Random):
+    """Chance that lands on the first option every time: the worst case for repetition."""
+
+    def choice(self, seq: Sequence[T]) -> T:
+        return seq[0]
+
+
+async def test_the_same_acknowledgement_never_comes_twice_in_a_row_of_wins(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    """Five wins of one kind: each acknowledgement differs from the ones just before it, even
+    when chance would pick the same line every time (a kind has three lines)."""
+    bot.services.rng = FirstEveryTime()
+    lines = bot.services.library.win_kind("listened").celebrations
+    kit = emulator.person(2011, "Kit")
+    said = []
+    for number in range(5):
+        await kit.send(f"/win I let my friend talk, time {number}")
+        question = await kit.expect("fits it best")
+        await kit.press("I listened without fixing")
+        await kit.expect_edit("How connected", question)
+        await kit.press("Skip")
+        done = await kit.expect_edit("/journal", question)
+        [line] = [line for line in lines if line in done.text]
+        said.append(line)
+    for start in range(len(said) - len(lines) + 1):
+        window = said[start : start + len(lines)]
+        assert len(set(window)) == len(lines), said
+    assert len(await entries(bot.services.repo, 2011)) == 5

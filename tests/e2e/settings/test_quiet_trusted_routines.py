@@ -5,6 +5,7 @@ The clock starts on Wednesday 2026-11-25 at 09:00 UTC, which is 10:00 in Berlin.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
 
 from bot.app import KindlingApplication
@@ -109,7 +110,7 @@ async def test_trusted_person_added_with_their_own_words(
     await ray.send_sticker()
     await ray.expect("A few typed words work here")
     await ray.send("<b>Mum</b> & co")
-    contact = await ray.expect("How could you reach <b>Mum</b> & co?")
+    contact = await ray.expect("Your trusted person: <b>Mum</b> & co\nHow could you reach them?")
     assert contact.button_texts() == ["Skip"]
     assert (await stored(bot, 2204)).trusted_name == "<b>Mum</b> & co"
     await ray.send("x" * 101)
@@ -121,7 +122,7 @@ async def test_trusted_person_added_with_their_own_words(
 
     # Keep the name, change only how to reach them.
     await ray.press("A trusted person")
-    current = await ray.expect("Right now your trusted person is <b>Mum</b> & co.")
+    current = await ray.expect("Your trusted person right now: <b>Mum</b> & co\n")
     assert current.button_texts() == ["Keep as it is", "Remove", "Back"]
     await ray.press("Keep as it is")
     await ray.expect("Right now: Text her: 0123 <3")
@@ -139,6 +140,36 @@ async def test_trusted_person_added_with_their_own_words(
     await ray.expect("Saved: Mum, reached by Call 555.")
     person = await stored(bot, 2204)
     assert (person.trusted_name, person.trusted_contact) == ("Mum", "Call 555")
+
+
+async def test_a_name_typed_with_a_capital_is_shown_as_typed_never_mid_sentence(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    """A name typed as "My sister Ana" reads oddly inside a sentence ("How could you reach My
+    sister Ana?"): it stands on its own, at the start of a line or after a colon, wherever shown."""
+    name = "My sister Ana"
+    await set_up(bot, 2210, country="US")
+    ana = emulator.person(2210, "Lee")
+    await ana.send("/settings")
+    await ana.next_message()
+    await ana.press("A trusted person")
+    await ana.next_message()
+    await ana.send(name)
+    shown = [await ana.expect("How could you reach")]
+    await ana.send("text her")
+    shown.append(await ana.expect("Saved"))
+    await ana.press("A trusted person")
+    shown.append(await ana.expect(name))
+    await ana.send("/pause")
+    await ana.expect("What would help")
+    await ana.press("I need help now")
+    shown.append(await ana.expect("988"))
+    for message in shown:
+        text = message.text or ""
+        assert name in text
+        for match in re.finditer(re.escape(name), text):
+            before = text[: match.start()]
+            assert before == "" or before.endswith(("\n", ": ")), text
 
 
 async def test_trusted_person_removed_and_added_without_a_contact(
