@@ -52,6 +52,8 @@ _SENDING = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
 DELETABLE_SECONDS = 47 * 60 * 60
 # A bound on the ids remembered per chat (the newest are kept): far more than two days hold.
 MAX_REMEMBERED_PER_CHAT = 500
+# How often chats with nothing deletable left are forgotten.
+SWEEP_SECONDS = 15 * 60
 
 
 class KindlingBot(ExtBot[None]):
@@ -62,6 +64,7 @@ class KindlingBot(ExtBot[None]):
     _read_past: int = 0
     # Per chat: the id of each message sent lately, with when it was sent (monotonic seconds).
     _sent: dict[int, dict[int, float]] | None = None
+    _swept_at: float = 0.0
 
     def recently_sent(self, chat_id: int) -> list[int]:
         """The ids of the messages sent to ``chat_id`` that Telegram still lets a bot delete
@@ -85,10 +88,23 @@ class KindlingBot(ExtBot[None]):
             return
         if self._sent is None:
             self._sent = {}
+        now = time.monotonic()
+        if now - self._swept_at > SWEEP_SECONDS:
+            # Memory follows the people written to in the last two days, not everyone ever
+            # sent a daily prompt: chats whose newest message can no longer be deleted go.
+            self._swept_at = now
+            since = now - DELETABLE_SECONDS
+            stale = [key for key, ids in self._sent.items() if max(ids.values()) < since]
+            for key in stale:
+                del self._sent[key]
         sent = self._sent.setdefault(chat_id, {})
-        sent[message_id] = time.monotonic()
-        if len(sent) > MAX_REMEMBERED_PER_CHAT:
-            del sent[min(sent)]
+        sent[message_id] = now
+        # Ids come in the order they were sent: the oldest are dropped first.
+        while (
+            len(sent) > MAX_REMEMBERED_PER_CHAT
+            or next(iter(sent.values())) < now - DELETABLE_SECONDS
+        ):
+            del sent[next(iter(sent))]
 
     async def get_updates(
         self,
