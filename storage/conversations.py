@@ -10,7 +10,8 @@ rest of their data.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from storage.models import StoredBlob, StoredConversation
 
@@ -30,3 +31,24 @@ class ConversationStore(ABC):
     ) -> None:
         """Store (or forget) many conversation states and documents in one transaction: all of
         them or, on an error, none."""
+
+
+# The rows of one flush, as each backend's statements take them.
+Rows = list[tuple[Any, ...]]
+
+
+def split_flush(
+    conversations: Sequence[StoredConversation],
+    blobs: Sequence[StoredBlob],
+    seal: Callable[[str], str | None],
+) -> tuple[Rows, Rows, Rows, Rows]:
+    """One flush as four lists of rows: conversation states to forget (name, key) and to keep
+    (name, key, chat id, state), documents to forget (kind, key) and to keep (kind, key,
+    sealed data)."""
+    gone_states: Rows = [(c.name, c.key) for c in conversations if c.state_json is None]
+    states: Rows = [
+        (c.name, c.key, c.chat_id, c.state_json) for c in conversations if c.state_json is not None
+    ]
+    gone_blobs: Rows = [(b.kind, b.key) for b in blobs if b.data_json is None]
+    documents: Rows = [(b.kind, b.key, seal(b.data_json)) for b in blobs if b.data_json is not None]
+    return gone_states, states, gone_blobs, documents

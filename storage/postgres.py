@@ -21,7 +21,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from storage.bounds import bound_extra, bound_text
-from storage.conversations import ConversationStore
+from storage.conversations import ConversationStore, split_flush
 from storage.crypto import (
     KEY_CHECK_META,
     PLAIN_TEXTS_UNDER_KEY,
@@ -375,9 +375,11 @@ class PostgresRepository(Repository):
         async with self.transaction() as conn:
             # The due row, locked for this decision; SKIP LOCKED: a row another Kindling (or
             # another tick) is deciding on right now is left to it, and still due if it gives up.
+            # NO KEY UPDATE, as the UPDATE below takes: a plain FOR UPDATE would also block the
+            # foreign-key check of another claim's delivery row, and the two would deadlock.
             cursor = await conn.execute(
                 f"SELECT 1 FROM people WHERE chat_id = %s AND {column} = %s "
-                "FOR UPDATE SKIP LOCKED".encode(),
+                "FOR NO KEY UPDATE SKIP LOCKED".encode(),
                 (chat_id, to_instant(handled)),
             )
             if await cursor.fetchone() is None:
@@ -696,18 +698,9 @@ class PostgresConversationStore(ConversationStore):
     ) -> None:
         if not conversations and not blobs:
             return
-        gone_states = [(c.name, c.key) for c in conversations if c.state_json is None]
-        states = [
-            (c.name, c.key, c.chat_id, c.state_json)
-            for c in conversations
-            if c.state_json is not None
-        ]
-        gone_blobs = [(b.kind, b.key) for b in blobs if b.data_json is None]
-        documents = [
-            (b.kind, b.key, self.repo._seal("bot_blobs.data", b.data_json))
-            for b in blobs
-            if b.data_json is not None
-        ]
+        gone_states, states, gone_blobs, documents = split_flush(
+            conversations, blobs, lambda data: self.repo._seal("bot_blobs.data", data)
+        )
         async with self.repo.transaction() as conn, conn.cursor() as cursor:
             if gone_states:
                 await cursor.executemany(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from storage.conversations import ConversationStore
+from storage.conversations import ConversationStore, split_flush
 from storage.models import StoredBlob, StoredConversation
 
 if TYPE_CHECKING:
@@ -34,18 +34,9 @@ class SqliteConversationStore(ConversationStore):
         # for one commit per changed person, and their own saves wait behind it.
         if not conversations and not blobs:
             return
-        gone_states = [(c.name, c.key) for c in conversations if c.state_json is None]
-        states = [
-            (c.name, c.key, c.chat_id, c.state_json)
-            for c in conversations
-            if c.state_json is not None
-        ]
-        gone_blobs = [(b.kind, b.key) for b in blobs if b.data_json is None]
-        documents = [
-            (b.kind, b.key, self.repo._seal("bot_blobs.data", b.data_json))
-            for b in blobs
-            if b.data_json is not None
-        ]
+        gone_states, states, gone_blobs, documents = split_flush(
+            conversations, blobs, lambda data: self.repo._seal("bot_blobs.data", data)
+        )
         async with self.repo._lock, self.repo._transaction() as db:
             if gone_states:
                 await db.executemany(
