@@ -198,12 +198,12 @@ class PostgresRepository(Repository):
 
     async def _prepare(self, conn: AsyncConnection) -> None:
         """The key is checked before anything is written, migrations included."""
-        check_key(await _stored_key_check(conn), self.cipher)
+        check_key(await stored_key_check(conn), self.cipher)
         await migrate(conn)
         if self.cipher is None:
             return
         async with conn.transaction():
-            if await _stored_key_check(conn) is not None:
+            if await stored_key_check(conn) is not None:
                 return
             if await _holds_person_texts(conn):
                 raise EncryptionKeyError(PLAIN_TEXTS_UNDER_KEY)
@@ -649,13 +649,14 @@ async def verify_key_on_server(conninfo: str, cipher: TextCipher | None) -> None
         async with await AsyncConnection.connect(
             conninfo, connect_timeout=CONNECT_TIMEOUT_SECONDS
         ) as conn:
-            stored = await _stored_key_check(conn)
+            stored = await stored_key_check(conn)
     except psycopg.Error as exc:
         raise connection_problem(conninfo, exc) from None
     check_key(stored, cipher)
 
 
-async def _stored_key_check(conn: AsyncConnection) -> str | None:
+async def stored_key_check(conn: AsyncConnection) -> str | None:
+    """The key check kept in ``meta``, or None (no meta table yet, or never encrypted)."""
     async with conn.transaction():
         present = await (await conn.execute("SELECT to_regclass('meta') IS NOT NULL")).fetchone()
         if not present or not present[0]:

@@ -29,14 +29,21 @@ from storage.crypto import (
     rotate_texts,
 )
 from storage.errors import StorageError
-from storage.postgres import CONNECT_TIMEOUT_SECONDS, connection_problem
-from storage.postgres import _stored_key_check as stored_key_check
+from storage.postgres import CONNECT_TIMEOUT_SECONDS, connection_problem, stored_key_check
 from storage.postgres_migrate import migrate
 from storage.target import redact_url
 
 # Debian's versioned binaries first: the /usr/bin wrapper may pick an older pg_dump than the
 # server, which pg_dump refuses.
 PG_DUMP_PATHS = ("/usr/lib/postgresql/16/bin/pg_dump", "/usr/lib/postgresql/15/bin/pg_dump")
+
+
+# How each table holding sealed texts tells its rows apart (its primary key).
+_PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "entries": ("id",),
+    "people": ("chat_id",),
+    "bot_blobs": ("kind", "key"),
+}
 
 
 class PostgresSealedTexts:
@@ -52,25 +59,18 @@ class PostgresSealedTexts:
         changed = 0
         async with self.conn.transaction():
             for table, columns in SEALED_COLUMNS.items():
-                # Rows are told apart by their primary key; bot_blobs has a composite one.
-                key = (
-                    "kind, key"
-                    if table == "bot_blobs"
-                    else "chat_id"
-                    if table == "people"
-                    else "id"
-                )
+                key = _PRIMARY_KEYS[table]
+                match = " AND ".join(f"{name} = %s" for name in key)
                 for column in columns:
                     field = f"{table}.{column}"
                     cursor = await self.conn.execute(
-                        f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL "
-                        "FOR UPDATE".encode()
+                        f"SELECT {', '.join(key)}, {column} FROM {table} "
+                        f"WHERE {column} IS NOT NULL FOR UPDATE".encode()
                     )
                     for *ident, value in await cursor.fetchall():
                         new_value = convert(field, value)
                         if new_value is None or new_value == value:
                             continue
-                        match = " AND ".join(f"{name.strip()} = %s" for name in key.split(","))
                         await self.conn.execute(
                             f"UPDATE {table} SET {column} = %s WHERE {match}".encode(),
                             (new_value, *ident),

@@ -20,7 +20,7 @@ from typing import Any
 import aiosqlite
 
 from storage import sqlite_file
-from storage.bounds import MAX_STORED_TEXT_CHARS, bound_extra, bound_text  # noqa: F401
+from storage.bounds import bound_extra, bound_text
 from storage.conversations import ConversationStore
 from storage.crypto import TextCipher
 from storage.errors import DatabaseUnreadableError, StorageError
