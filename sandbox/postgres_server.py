@@ -49,6 +49,7 @@ class LocalPostgres:
     durable: bool = False
     root: Path = field(init=False)
     _as_root: bool = field(init=False, default=False)
+    _binaries: Path = field(init=False)
 
     def _run(self, args: Sequence[str]) -> None:
         command = list(args)
@@ -60,7 +61,7 @@ class LocalPostgres:
             raise PostgresUnavailable(f"{Path(args[0]).name} failed: {problem}")
 
     def start(self) -> LocalPostgres:
-        binaries = find_binaries()
+        binaries = self._binaries = find_binaries()
         self._as_root = os.geteuid() == 0
         self.root = Path(tempfile.mkdtemp(prefix="kindling-pg-"))
         if self._as_root:
@@ -98,7 +99,6 @@ class LocalPostgres:
                 "start",
             ]
         )
-        self._binaries = binaries
         return self
 
     def stop(self) -> None:
