@@ -23,12 +23,14 @@ from bot.bot_api import KindlingBot, start_failure
 from bot.clock import Clock, SystemClock
 from bot.content.library import load_library
 from bot.content.ui import load_ui
+from bot.inbox import DurableInbox, prune
 from bot.persistence import ConversationStorePersistence
 from bot.rate_limits import KindlingRateLimiter
 from bot.services import Services
 from bot.settings import Settings, SettingsError
 from bot.update_order import PerChatUpdateProcessor
 from handlers import register_handlers
+from handlers.flow import flows
 from scheduler import ticker
 from storage.backends import make_repository
 from storage.crypto import load_cipher
@@ -49,6 +51,10 @@ POLL_INTERVAL_SECONDS = 0.05
 CONFLICTS_BEFORE_STOPPING = 3
 UPDATER_LOGGER = "telegram.ext.Updater"
 CONFLICT_WINDOW_SECONDS = 30.0
+
+# Done updates are forgotten after a week (storage/inbox.py); checked this often.
+PRUNE_EVERY_SECONDS = 60 * 60
+PRUNE_FIRST_SECONDS = 60
 
 COMMANDS: list[tuple[str, str]] = [
     ("start", "Set up Kindling, or see your settings"),
@@ -140,13 +146,18 @@ async def _on_polling_error(update: object, context: ContextTypes.DEFAULT_TYPE) 
 
 
 def build_application(
-    settings: Settings, *, clock: Clock | None = None, **builder_options: Any
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    durable: bool = True,
+    **builder_options: Any,
 ) -> KindlingApplication:
+    """The bot, ready to run. ``durable=False`` leaves out the inbox (bot/inbox.py), writing
+    conversation state on python-telegram-bot's timer instead: only for a benchmark measuring
+    what the inbox costs; such a bot loses or repeats updates when it is killed."""
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     repo = make_repository(settings.database, cipher=load_cipher(key))
-    persistence = ConversationStorePersistence(
-        repo.conversations, update_interval=settings.persistence_interval
-    )
+    persistence = ConversationStorePersistence(repo.conversations, per_update=durable)
     bot = KindlingBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_api_base_url,
@@ -159,18 +170,31 @@ def build_application(
         ),
         defaults=Defaults(tzinfo=UTC, parse_mode=ParseMode.HTML),
     )
+    application: KindlingApplication | None = None
+
+    def flow_states(chat_id: int, user_id: int) -> dict[str, object | None]:
+        assert application is not None
+        return {flow.name: flow.active_state(chat_id, user_id) for flow in flows(application)}
+
+    async def settle(update: object) -> None:
+        assert application is not None and bot.inbox is not None
+        await bot.inbox.settle(update, application.user_data, application.chat_data)
+
+    if durable:
+        bot.keep_updates_in(DurableInbox(repo.inbox, persistence, flow_states))
     builder = (
         ApplicationBuilder()
         .application_class(KindlingApplication)
         .bot(bot)
         .persistence(persistence)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(settle=settle if durable else None))
         .post_init(_post_init)
     )
     for name, value in builder_options.items():
         builder = getattr(builder, name)(value)
-    application = builder.build()
-    assert isinstance(application, KindlingApplication)
+    built = builder.build()
+    assert isinstance(built, KindlingApplication)
+    application = built
     application.services = Services(
         settings=settings,
         repo=repo,
@@ -182,4 +206,14 @@ def build_application(
     application.add_error_handler(_on_polling_error)
     register_handlers(application)
     ticker.register(application)
+    if durable and application.job_queue is not None:
+        application.job_queue.run_repeating(
+            _prune_inbox, interval=PRUNE_EVERY_SECONDS, first=PRUNE_FIRST_SECONDS
+        )
     return application
+
+
+async def _prune_inbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+    application = context.application
+    assert isinstance(application, KindlingApplication)
+    await prune(application.services.repo.inbox)

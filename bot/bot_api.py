@@ -28,6 +28,7 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
+from bot.inbox import DurableInbox
 from bot.logs import redact
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,19 @@ class KindlingBot(ExtBot[None]):
     # Per chat: the id of each message sent lately, with when it was sent (monotonic seconds).
     _sent: dict[int, dict[int, float]] | None = None
     _swept_at: float = 0.0
+    # Where each fetched batch is committed before it is handed out (bot/inbox.py); None
+    # only for a bot built without one (a benchmark's comparison).
+    _inbox: DurableInbox | None = None
+    # Whether the last attempt to store a batch failed (said once per outage in the log).
+    _inbox_failing: bool = False
+
+    @property
+    def inbox(self) -> DurableInbox | None:
+        return self._inbox
+
+    def keep_updates_in(self, inbox: DurableInbox) -> None:
+        """Commit each fetched batch to ``inbox`` before handing it out (bot/inbox.py)."""
+        self._inbox = inbox
 
     def recently_sent(self, chat_id: int) -> list[int]:
         """The ids of the messages sent to ``chat_id`` that Telegram still lets a bot delete
@@ -112,6 +126,10 @@ class KindlingBot(ExtBot[None]):
         *args: Any,
         **kwargs: Any,
     ) -> tuple[Update, ...]:
+        backlog = await self._backlog()
+        if backlog:
+            # What was stored before a restart goes first; no long poll to wait through for it.
+            kwargs["timeout"] = 0
         if self._read_past and (offset is None or 0 <= offset <= self._read_past):
             # The updater confirms through the last update it was given; a skipped update after
             # it would otherwise come back at every poll.
@@ -124,11 +142,47 @@ class KindlingBot(ExtBot[None]):
             await super().get_updates(offset, *args, **kwargs)
         finally:
             _fetched.reset(token)
-        updates = tuple(self._read(raw) for raw in fetched)
-        readable = tuple(update for update in updates if update is not None)
-        for update in readable:
+        readable = [(raw, update) for raw in fetched if (update := self._read(raw)) is not None]
+        if self._inbox is not None and readable:
+            # Committed before this returns, so before the next poll's offset confirms it.
+            kept = {item["update_id"] for item in await self._keep([raw for raw, _ in readable])}
+            readable = [(raw, update) for raw, update in readable if raw["update_id"] in kept]
+        updates = [*backlog, *(update for _, update in readable)]
+        for update in updates:
             self.insert_callback_data(update)
-        return readable
+        return tuple(updates)
+
+    async def _backlog(self) -> list[Update]:
+        if self._inbox is None:
+            return []
+        try:
+            stored = await self._inbox.backlog(self.id)
+        except Exception as error:
+            # Asked again at the next poll: the backlog is only given out once it was read.
+            self._inbox_down(error)
+            return []
+        return [update for raw in stored if (update := self._read(raw)) is not None]
+
+    async def _keep(self, raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        assert self._inbox is not None
+        try:
+            kept = await self._inbox.keep(self.id, raw)
+        except Exception as error:
+            # The database cannot take them (locked past its timeout, gone, full). They are
+            # handled from memory, as without an inbox, rather than held back: a person
+            # writing now, perhaps in crisis, gets an answer (the crisis reply needs no
+            # database), and a step that cannot be saved says so.
+            self._inbox_down(error)
+            return raw
+        if self._inbox_failing:
+            self._inbox_failing = False
+            log.warning("inbox available again")
+        return kept
+
+    def _inbox_down(self, error: Exception) -> None:
+        if not self._inbox_failing:
+            self._inbox_failing = True
+            log.error("inbox unavailable type=%s handling=memory", type(error).__name__)
 
     async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, *args, **kwargs)
