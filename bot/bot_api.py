@@ -19,6 +19,7 @@ way to list what a bot sent.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from contextvars import ContextVar
@@ -71,6 +72,10 @@ class KindlingBot(ExtBot[None]):
     _inbox: DurableInbox | None = None
     # Whether the last attempt to store a batch failed (said once per outage in the log).
     _inbox_failing: bool = False
+    # Whether a fetched batch went through the inbox since start-up (see get_updates).
+    _first_batch_kept: bool = False
+    # The commit of the last batch handed out, awaited before the next poll confirms it.
+    _storing: asyncio.Task[list[dict[str, Any]]] | None = None
 
     @property
     def inbox(self) -> DurableInbox | None:
@@ -126,6 +131,7 @@ class KindlingBot(ExtBot[None]):
         *args: Any,
         **kwargs: Any,
     ) -> tuple[Update, ...]:
+        await self._stored()
         backlog = await self._backlog()
         if backlog:
             # What was stored before a restart goes first; no long poll to wait through for it.
@@ -143,14 +149,32 @@ class KindlingBot(ExtBot[None]):
         finally:
             _fetched.reset(token)
         readable = [(raw, update) for raw in fetched if (update := self._read(raw)) is not None]
-        if self._inbox is not None and readable:
-            # Committed before this returns, so before the next poll's offset confirms it.
+        if self._inbox is not None and readable and not self._first_batch_kept:
+            # After a restart Telegram may hand back updates fetched before it (and done, or
+            # pending and in the backlog): only the ones new to the inbox are handled.
             kept = {item["update_id"] for item in await self._keep([raw for raw, _ in readable])}
             readable = [(raw, update) for raw, update in readable if raw["update_id"] in kept]
+            self._first_batch_kept = True
+        elif self._inbox is not None and readable:
+            # Committed while the handlers start on it, and awaited before the next poll, whose
+            # offset confirms the batch; each update's settle waits for it too.
+            self._storing = self._inbox.keep_soon(self.id, [raw for raw, _ in readable])
         updates = [*backlog, *(update for _, update in readable)]
         for update in updates:
             self.insert_callback_data(update)
         return tuple(updates)
+
+    async def _stored(self) -> None:
+        """The last batch is committed (or its failure noted) before its offset is confirmed."""
+        storing, self._storing = self._storing, None
+        if storing is None:
+            return
+        try:
+            await storing
+        except Exception as error:
+            self._inbox_down(error)
+        else:
+            self._inbox_up()
 
     async def _backlog(self) -> list[Update]:
         if self._inbox is None:
@@ -174,10 +198,13 @@ class KindlingBot(ExtBot[None]):
             # database), and a step that cannot be saved says so.
             self._inbox_down(error)
             return raw
+        self._inbox_up()
+        return kept
+
+    def _inbox_up(self) -> None:
         if self._inbox_failing:
             self._inbox_failing = False
             log.warning("inbox available again")
-        return kept
 
     def _inbox_down(self, error: Exception) -> None:
         if not self._inbox_failing:
