@@ -718,6 +718,12 @@ class PostgresConversationStore(ConversationStore):
         rows = await self.repo._fetchall("SELECT key, data FROM bot_blobs WHERE kind = %s", (kind,))
         return {key: self.repo._unseal("bot_blobs.data", data) for key, data in rows}
 
+    async def load_blob(self, kind: str, key: int) -> str | None:
+        row = await self.repo._fetchone(
+            "SELECT data FROM bot_blobs WHERE kind = %s AND key = %s", (kind, key)
+        )
+        return None if row is None else self.repo._unseal("bot_blobs.data", row[0])
+
     async def save_persisted(
         self,
         conversations: Sequence[StoredConversation],
