@@ -86,6 +86,8 @@ _TOKEN_EXPANSIONS = {
     "tonights": "tonight is",
     "everythings": "everything is",
     "nothings": "nothing is",
+    "todays": "today is",
+    "sewerslide": "suicide",
     "everyones": "everyone is",
     "gonna": "going to",
     "wanna": "want to",
@@ -230,6 +232,7 @@ def normalise(text: str) -> list[str]:
         lambda m: f"{m.group(1)} is" if m.group(1) in _IS_CONTRACTIONS else m.group(1), text
     )
     text = re.sub(r"\bod'?e?d\b", "overdosed", text)  # "od'd", "oded", "od'ed"
+    text = re.sub(r"\bsewer slide\b", "suicide", text)  # said aloud past a filter
     text = text.replace("'", "")
     text = _LEET_WORD.sub(_unleet, text)
     words: list[str] = []
