@@ -1,4 +1,4 @@
-"""A small learned reader behind the rules: words and word pairs, weighed by logistic regression.
+"""A small learned reader behind the rules: words and pairs of words, by logistic regression.
 
 The rules in crisis_phrases.toml are precise but only know the phrasings someone wrote down;
 measured on batches of phrasings nobody had seen, a model learned from the development sets
