@@ -1310,6 +1310,15 @@ class EmulatedPerson:
         query = self._em._callbacks.get(query_id)
         return query is not None and query.answered
 
+    def unanswered_presses(self) -> list[str]:
+        """The ids of this person's button presses the bot has not answered (its spinner still
+        turning in Telegram)."""
+        return [
+            query_id
+            for query_id, query in self._em._callbacks.items()
+            if query.chat_id == self.chat_id and not query.answered
+        ]
+
     def transcript(self, last: int = 40) -> str:
         """Human-readable log of the conversation, for assertion messages."""
         lines = self._em._transcripts.get(self.chat_id, [])

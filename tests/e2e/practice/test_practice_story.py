@@ -88,7 +88,7 @@ async def test_a_handful_of_taps_each_then_find_and_delete_in_the_journal(
     await zoe.press("Yes, delete it", page)
     await zoe.wait_for(lambda: "1 to 2 of 2" in (page.text or ""))
     assert [e.kind for e in await entries(repo, 7001)] == [EntryKind.SOCIAL, EntryKind.WIN]
-    assert all(zoe.callback_answered(a["callback_query_id"]) for a in zoe.answered_callbacks)
+    assert zoe.unanswered_presses() == []
 
 
 async def test_starting_a_flow_ends_the_one_left_behind(
