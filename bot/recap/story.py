@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from bot import formatting
 from bot.content.library import SOCIAL_LADDER, HelpResources, Library
 from bot.formatting import escape
-from bot.recap.labels import is_crisis_flagged, shown_kind
+from bot.recap.labels import REFLECT_QUESTIONS, is_crisis_flagged, shown_kind
 from bot.recap.phrases import RecapPhrases
 from storage.models import (
     ROUTINE_PARTS,
@@ -32,8 +32,6 @@ from storage.models import (
 
 CONNECTED = "connected"
 OUT_OF_SYNC = "out_of_sync"
-# /reflect's questions; an entry's tags carry the answers as "heard:yes" and so on.
-REFLECT_QUESTIONS = ("heard", "interest", "steady")
 
 # A week with fewer days than this is a quiet week: a short, warm recap with no counts, so
 # nothing in it can read as a tally of what did not happen.
