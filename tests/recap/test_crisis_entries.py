@@ -119,11 +119,11 @@ def test_the_recap_of_a_full_week_with_a_crisis_repeats_the_help_line(
         assert "two hard moments" in text
 
 
-def test_the_recap_of_a_quiet_week_with_a_crisis_is_short(
+def test_the_recap_of_a_week_that_held_only_a_crisis_is_short(
     library: Library, phrases: RecapPhrases
 ) -> None:
     facts = week_facts([entry(1, EntryKind.REFLECTION, [CRISIS_TAG])], [], ZONE, MONDAY, library)
-    assert facts.is_quiet
+    assert facts.only_crisis and not facts.is_quiet
     text = recap_text(facts, library, phrases, random.Random(1))
     # Someone with no country (or one not listed) gets the general help line.
     help_here = library.help_for(None)

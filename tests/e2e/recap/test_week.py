@@ -114,3 +114,44 @@ async def test_week_with_words_after_it_and_before_start(
     await lee.send("/week someday")
     await lee.expect("/week last")
     assert await lee.wait_until_quiet() == []
+
+
+async def test_the_recap_of_a_first_week_on_one_day_names_the_win(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    """A newcomer keeps a win and a look back on their first day, then asks for /week: the story
+    of what they kept and its picture, never "a quiet week", never the days without."""
+    await set_up(bot, 2005)
+    kai = emulator.person(2005, "Kai")
+    await kai.send("/win")
+    await kai.expect("What happened?")
+    await kai.send("I let my sister finish her sentence")
+    question = await kai.expect("fits it best")
+    await kai.press("I listened without fixing")
+    await kai.expect_edit("How connected", question)
+    await kai.press("4")
+    await kai.expect_edit("/journal", question)
+    await kai.send("/reflect")
+    await kai.expect("three quick taps")
+    card = await kai.expect("Did you feel heard?")
+    for answer, next_question in (("Yes", "interest"), ("Yes", "shutting down"), ("Yes", "add")):
+        await kai.press(answer, card)
+        await kai.expect_edit(next_question, card)
+    await kai.press("Skip", card)
+    await kai.expect_edit("real connection", card)
+    assert await kai.wait_until_quiet() == []
+
+    await kai.send("/week")
+    photo = await kai.next_message()
+    assert photo.kind == "photo"
+    assert photo.file_bytes is not None and png_size(photo.file_bytes) == (1080, 1080)
+    recap = await kai.expect("Your week")
+    text = recap.text or ""
+    assert "quiet" not in text.lower()
+    assert "On Wednesday you took some time here for yourself." in text
+    assert "I listened without fixing: once" in text
+    assert "You looked back on one moment with people that felt connected." in text
+    # One look back, on one day: the same gentle step again, not a group.
+    assert "meet one person" in text and "small group" not in text
+    assert "days" not in text
+    assert await kai.wait_until_quiet() == []
