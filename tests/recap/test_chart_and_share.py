@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from bot.content.library import Library, load_library
+from bot.recap import chart
 from bot.recap.chart import CAPTION_MAX_CHARS, chart_caption, render_week_chart
 from bot.recap.phrases import RecapPhrases, recap_phrases
 from bot.recap.share import build_share_pdf, latin1
@@ -72,7 +73,7 @@ def test_the_picture_is_a_phone_sized_png_in_palette_colours(
     assert (255, 255, 255) in colours
 
 
-def test_a_crowded_week_still_fits_the_caption_limit(
+def test_a_crowded_week_still_has_a_short_caption_without_numbers(
     library: Library, phrases: RecapPhrases
 ) -> None:
     crowded = [
@@ -91,13 +92,46 @@ def test_a_crowded_week_still_fits_the_caption_limit(
     ]
     facts = facts_of(crowded, library)
     caption = chart_caption(facts, phrases)
-    assert len(caption) <= CAPTION_MAX_CHARS
-    assert caption.startswith("A picture of your week, November 23 to November 29.")
-    assert (
-        "Sunday: 40 small wins, 120 reflections, 40 hard moments, 40 moments felt connected"
-        in caption
+    assert caption == (
+        "A picture of your week, November 23 to November 29: small wins, reflections, hard "
+        "moments, time with people and how connected it felt, day by day."
     )
+    assert len(caption) <= CAPTION_MAX_CHARS
     assert png_size(render_week_chart(facts, phrases)) == (1080, 1080)
+
+
+PHONE_WIDTH = 300  # the picture's width in a chat on a 390 px phone
+
+
+def test_the_picture_reads_at_phone_width(library: Library, phrases: RecapPhrases) -> None:
+    """No count drawn over the bars (it read as a tally), rows labelled, 1 to 5 dots that are
+    still dots when a phone shows the picture 300 px wide."""
+    facts = facts_of(
+        [entry(n, EntryKind.WIN, 0, 9 + n, ["listened"], rating=5) for n in range(3)], library
+    )
+    with Image.open(io.BytesIO(render_week_chart(facts, phrases))) as image:
+        full = image.convert("RGB")
+    monday = round(chart.MARGIN + chart.COLUMN / 2)
+    bar_top = chart.BARS_BOTTOM - (chart.BARS_BOTTOM - chart.BARS_TOP)  # three entries fill it
+    # Between the legend and the bars, above Monday's bar, nothing is drawn.
+    above = {
+        full.getpixel((x, y))
+        for x in range(monday - 40, monday + 40)
+        for y in range(chart.LEGEND_Y + 50, bar_top - 2)
+    }
+    assert above == {(255, 255, 255)}
+
+    phone = full.resize((PHONE_WIDTH, PHONE_WIDTH), Image.Resampling.LANCZOS)
+    scale = PHONE_WIDTH / 1080
+    x = round(monday * scale)
+    top_dot = round((chart.RATING_TOP + chart.RATING_DOT / 2) * scale)
+    purple = [
+        y
+        for y in range(top_dot - 8, top_dot + 8)
+        if phone.getpixel((x, y))[1] < 160 and phone.getpixel((x, y))[0] > 150
+    ]
+    assert len(purple) >= 8, purple  # a dot at least 8 px tall on the phone
+    assert chart.LABEL_SIZE * scale >= 11  # row labels and legend: 11 px type or more
 
 
 def test_latin1_keeps_what_it_can_and_drops_emoji() -> None:

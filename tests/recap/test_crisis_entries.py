@@ -157,8 +157,8 @@ def test_the_picture_and_the_pdf_name_it_a_hard_moment(
     ]
     facts = week_facts(entries, [], ZONE, MONDAY, library)
     caption = chart_caption(facts, phrases)
-    assert "Monday: 1 small win." in caption
-    assert "Tuesday: 1 hard moment." in caption
+    assert ": small wins and hard moments, day by day." in caption
+    assert facts.days[1].setbacks == 1 and facts.days[1].wins == 0  # drawn as a hard moment
 
     pdf = pdf_text(
         build_share_pdf(

@@ -30,11 +30,11 @@ async def test_week_sends_the_picture_then_the_recap(
     assert photo.kind == "photo"
     assert photo.file_bytes is not None and png_size(photo.file_bytes) == (1080, 1080)
     caption = photo.text or ""
-    assert caption.startswith("A picture of your week, November 23 to November 29.")
-    assert "Monday: 1 small win, 1 reflection, 1 moment felt connected." in caption
-    assert "Tuesday: 1 small win, 1 hard moment." in caption
-    assert "Friday: 1 reflection, 1 moment felt out of sync." in caption
-    assert "Monday 4" in caption and len(caption) <= 1024
+    # Short: the recap right after it tells the story.
+    assert caption == (
+        "A picture of your week, November 23 to November 29: small wins, reflections, hard "
+        "moments, time with people and how connected it felt, day by day."
+    )
 
     recap = await alex.expect("Your week")
     text = recap.text or ""
@@ -94,7 +94,7 @@ async def test_entries_are_counted_on_the_persons_own_days(
 
     await kim.send("/week")
     photo = await kim.next_message()
-    assert "Monday: 1 small win." in (photo.text or "")
+    assert photo.kind == "photo" and "small wins" in (photo.text or "")
     recap = await kim.expect("Your week")
     assert "I kept a boundary: twice" in (recap.text or "")
     assert "grounded" not in (recap.text or "").lower()
