@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from bot import formatting
 from bot.content.library import SOCIAL_LADDER, HelpResources, Library
 from bot.formatting import escape
-from bot.recap.labels import REFLECT_QUESTIONS, is_crisis_flagged, shown_kind
+from bot.recap.labels import REFLECT_QUESTIONS, is_crisis_flagged, reflect_answers, shown_kind
 from bot.recap.phrases import RecapPhrases
 from storage.models import (
     ROUTINE_PARTS,
@@ -82,7 +82,10 @@ class KeptWords:
 
     at: datetime
     kind: EntryKind  # as the person reads it (labels.shown_kind), not as stored
-    text: str
+    text: str  # empty for a look back at time with someone kept without a note
+    # A look back's /reflect answers, (question, answer) in the order asked.
+    answers: tuple[tuple[str, str], ...] = ()
+    prompt_id: str | None = None  # the daily question a reply answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,8 +312,10 @@ def week_facts(
         if entry_rung is not None:
             rung = entry_rung if rung is None else max(rung, entry_rung)
             rung_days.setdefault(entry_rung, set()).add(i)
-        if entry.text and entry.text.strip():
-            words.append(KeptWords(local, kind, entry.text.strip()))
+        text = (entry.text or "").strip()
+        answers = reflect_answers(entry)
+        if text or answers:
+            words.append(KeptWords(local, kind, text, answers, entry.prompt_id))
 
     checks = {c.local_date: c for c in routines if c.local_date in index}
     days = tuple(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from bot.recap.phrases import RecapPhrases, recap_phrases
 from bot.recap.share import build_share_pdf, latin1
 from bot.recap.story import WeekFacts, week_facts
 from storage.models import Entry, EntryKind
-from tests.recap.helpers import MONDAY, pdf_text, png_size
+from tests.recap.helpers import MONDAY, pdf_pages, pdf_text, png_size
 
 ZONE = ZoneInfo("Europe/Lisbon")
 
@@ -32,6 +33,7 @@ def phrases() -> RecapPhrases:
 
 
 def entry(n: int, kind: EntryKind, day: int, hour: int, tags: list[str], **more: object) -> Entry:
+    """An entry on day ``day`` of the week (0 is Monday) at ``hour`` (minutes: ``n`` % 60)."""
     local = datetime(MONDAY.year, MONDAY.month, MONDAY.day, hour, tzinfo=ZONE) + timedelta(days=day)
     return Entry(
         id=n,
@@ -41,7 +43,7 @@ def entry(n: int, kind: EntryKind, day: int, hour: int, tags: list[str], **more:
         text=more.get("text"),  # type: ignore[arg-type]
         tags=tags,
         rating=more.get("rating"),  # type: ignore[arg-type]
-        prompt_id=None,
+        prompt_id=more.get("prompt_id"),  # type: ignore[arg-type]
         extra={},
     )
 
@@ -173,3 +175,117 @@ def test_share_pdf_holds_the_weeks_and_words_only_when_asked(
     )
     assert "I kept a boundary: 1" in without
     assert "Said no" not in without and "Too much" not in without
+
+
+def test_share_pdf_keeps_every_script_and_leaves_emoji_out(
+    library: Library, phrases: RecapPhrases
+) -> None:
+    """Read back as a PDF reader reads it: the words as written, in the embedded font."""
+    words = {
+        "Greek": "Μίλησα ήρεμα με τη μητέρα μου",
+        "Cyrillic": "Я выслушал друга и не перебивал",
+        "Arabic": "استمعت إلى أختي دون مقاطعة",
+        "Chinese": "我听朋友说完了他的话",
+        "Japanese": "友だちの話を最後まで聞いた",
+        "Latin": "Łukasz made me laugh, “really”, naïve café – œuvre",
+    }
+    facts = facts_of(
+        [
+            entry(n, EntryKind.WIN, 0, 8 + n, ["listened"], text=text)
+            for n, text in enumerate(words.values())
+        ]
+        + [entry(9, EntryKind.WIN, 1, 9, ["paused"], text="Hugged my dad 💛🫶🏽 today 👨‍👩‍👧")],
+        library,
+    )
+    pdf = build_share_pdf([facts], include_words=True, library=library, phrases=phrases)
+    text = pdf_text(pdf)
+    for script, written in words.items():
+        assert written in text, script
+    # Emoji no font here draws are left out, with no "?" or empty box in their place.
+    assert "Hugged my dad  today" in text
+    assert "?" not in text and "\ufffd" not in text
+    assert b"/FontFile2" in pdf  # fonts embedded, not the reader's own
+
+
+def test_share_pdf_never_leaves_a_header_at_the_foot_of_a_page(
+    library: Library, phrases: RecapPhrases
+) -> None:
+    """Forty entries of every length: every page that ends with an entry's header would have
+    its words on the next page; none does."""
+    sentence = "We talked for a while and I stayed with what they said. "
+    facts = facts_of(
+        [
+            entry(n, EntryKind.SETBACK, n % 7, 8 + n % 12, ["sad"], text=sentence * (1 + n % 7))
+            for n in range(40)
+        ],
+        library,
+    )
+    pages = pdf_pages(
+        build_share_pdf([facts], include_words=True, library=library, phrases=phrases)
+    )
+    assert len(pages) > 3
+    header = re.compile(r"^November \d+ at \d+:\d\d [AP]M, hard moment$")
+    for number, page in enumerate(pages):
+        lines = [line for line in page.splitlines() if line.strip()]
+        body = lines[:-1]  # the footer closes every page
+        assert not header.match(body[-1]), f"page {number + 1} ends with a header: {body[-1]}"
+    assert sum(1 for p in pages for line in p.splitlines() if header.match(line)) == 40
+
+
+def test_share_pdf_holds_looks_back_and_the_questions_answered(
+    library: Library, phrases: RecapPhrases
+) -> None:
+    question = library.prompt("ground_sounds").text
+    facts = facts_of(
+        [
+            entry(
+                1,
+                EntryKind.SOCIAL,
+                0,
+                19,
+                ["heard:yes", "interest:partly", "steady:no", "connected"],
+            ),
+            entry(
+                2,
+                EntryKind.SOCIAL,
+                2,
+                19,
+                ["heard:no", "interest:no", "steady:partly", "out_of_sync"],
+                text="Dinner was tense",
+            ),
+            entry(
+                3,
+                EntryKind.REFLECTION,
+                3,
+                9,
+                [],
+                text="Rain on the roof",
+                prompt_id="ground_sounds",
+            ),
+        ],
+        library,
+    )
+    without_words = pdf_text(
+        build_share_pdf([facts], include_words=False, library=library, phrases=phrases)
+    )
+    # Each look back and its answers are in the summary, a note or not.
+    assert "Looking back on time with someone:" in without_words
+    assert (
+        "November 23: felt heard: yes, showed interest: partly, stayed steady: not really"
+        in without_words
+    )
+    assert (
+        "November 25: felt heard: not really, showed interest: not really, stayed steady: partly"
+        in without_words
+    )
+    assert "Dinner was tense" not in without_words and "Rain on the roof" not in without_words
+
+    with_words = pdf_text(
+        build_share_pdf([facts], include_words=True, library=library, phrases=phrases)
+    )
+    lines = with_words.splitlines()
+    rain = lines.index("Rain on the roof")
+    assert lines[rain - 1] == "Answering: " + question
+    assert lines[rain - 2] == "November 26 at 9:00 AM, reflection"
+    tense = lines.index("Dinner was tense")
+    assert lines[tense - 1].startswith("felt heard: not really")
