@@ -153,8 +153,9 @@ class WeekFacts:
 
     @property
     def only_crisis(self) -> bool:
-        """Everything kept this week read as a crisis."""
-        return self.entries > 0 and self.crisis_moments == self.entries
+        """The week held words that read as a crisis (or the person is in the day after one,
+        see compose_weekly_recap) and nothing else was kept."""
+        return self.crisis_moments > 0 and self.crisis_moments >= self.entries
 
     @property
     def is_hard(self) -> bool:
