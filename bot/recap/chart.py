@@ -114,9 +114,10 @@ def _dot(draw: ImageDraw.ImageDraw, cx: float, cy: float, d: float, filled: bool
         draw.ellipse(box, outline=CONNECTION, width=6)
 
 
-@lru_cache(maxsize=4)
-def _template(phrases: RecapPhrases) -> Image.Image:
-    """Everything that is the same every week: title, day names, row labels, legend.
+@lru_cache(maxsize=16)
+def _template(phrases: RecapPhrases, people: bool, rating: bool) -> Image.Image:
+    """Everything that is the same every week: title, day names, legend, and the labels of the
+    rows the week has (a row with nothing in it is left out, label and all).
 
     Drawn once per set of phrases and copied for each week, which saves most of the text
     rendering (the slowest drawing step) on every render.
@@ -139,11 +140,17 @@ def _template(phrases: RecapPhrases) -> Image.Image:
             ("square", SETBACK, p("chart.setbacks")),
         ],
     )
-    _legend_row(
-        draw,
-        PEOPLE_LABEL_Y,
-        [("dot", CONNECTION, p("chart.connected")), ("ring", CONNECTION, p("chart.out_of_sync"))],
-    )
+    if people:
+        _legend_row(
+            draw,
+            PEOPLE_LABEL_Y,
+            [
+                ("dot", CONNECTION, p("chart.connected")),
+                ("ring", CONNECTION, p("chart.out_of_sync")),
+            ],
+        )
+    if not rating:
+        return image
     text = p("chart.rating")
     draw.text((MARGIN, RATING_LABEL_Y), text, font=_fitting_font(text, LABEL_SIZE, INNER), fill=INK)
     return image
@@ -156,7 +163,9 @@ def _centre_of(day_index: int) -> float:
 def render_week_chart(facts: WeekFacts, phrases: RecapPhrases) -> bytes:
     """The week as a 1080x1080 PNG."""
     p = phrases
-    image = _template(phrases).copy()
+    people = any(d.connected or d.out_of_sync for d in facts.days)
+    rating = any(d.rating is not None for d in facts.days)
+    image = _template(phrases, people, rating).copy()
     draw = ImageDraw.Draw(image)
     dates = p("chart.dates", first=show_date(facts.monday), last=show_date(facts.sunday))
     draw.text((MARGIN, 120), dates, font=_fitting_font(dates, DATES_SIZE, INNER), fill=SOFT_INK)

@@ -136,6 +136,28 @@ def test_the_picture_reads_at_phone_width(library: Library, phrases: RecapPhrase
     assert chart.LABEL_SIZE * scale >= 11  # row labels and legend: 11 px type or more
 
 
+def test_rows_with_nothing_in_them_are_left_out(library: Library, phrases: RecapPhrases) -> None:
+    """A first week of wins and hard moments: no empty "time with people" or "how connected"
+    rows under the bars, labels and all; they appear once the week has something for them."""
+
+    def below_the_days(entries: list[Entry]) -> set[tuple[int, int, int]]:
+        png = render_week_chart(facts_of(entries, library), phrases)
+        with Image.open(io.BytesIO(png)) as image:
+            rgb = image.convert("RGB")
+        return {
+            rgb.getpixel((x, y))  # type: ignore[misc]
+            for x in range(0, 1080, 3)
+            for y in range(chart.PEOPLE_LABEL_Y - 4, 1080, 3)
+        }
+
+    plain = [entry(1, EntryKind.WIN, 2, 9, ["paused"]), entry(2, EntryKind.SETBACK, 2, 10, ["sad"])]
+    assert below_the_days(plain) == {(255, 255, 255)}
+    rated = [entry(1, EntryKind.WIN, 2, 9, ["paused"], rating=3)]
+    assert (204, 121, 167) in below_the_days(rated)  # the 1 to 5 dots, under their label
+    people = [entry(1, EntryKind.SOCIAL, 2, 9, ["connected"])]
+    assert (204, 121, 167) in below_the_days(people)
+
+
 def test_latin1_keeps_what_it_can_and_drops_emoji() -> None:
     assert latin1("“Café” – naïve… 💛 Øre") == '"Café" - naïve...  Øre'
     assert latin1("Łódź, Œuvre, ğ") == "Lódz, OEuvre, g"
