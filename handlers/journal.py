@@ -1,7 +1,9 @@
 """/journal: a person's own entries, newest first, five to a page, each one deletable.
 
-    /journal ──> page 1: date (in the person's zone), kind and words of each entry,
-                 "Delete N" under each, ‹ Newer / Older › to move between pages
+    /journal ──> page 1: date (in the person's zone), kind, what it answered (the daily
+                 question, or a look back's three answers) and words of each entry, numbered
+                 on across pages (page 2 holds 6 to 10), "Delete N" under each,
+                 ‹ Newer / Older › to move between pages
     Read N ──> (an entry too long for a page) the same message shows it whole, in parts that
                each fit one message, with "Read on ›" / "‹ Back a part" and "Back to the journal"
     Delete N ──> the same message asks "Delete this entry?" ── Yes, delete it ──> gone, page again

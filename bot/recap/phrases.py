@@ -97,6 +97,8 @@ TEMPLATES: Mapping[str, frozenset[str]] = MappingProxyType(
         "share.feelings": frozenset({"feelings"}),
         "share.reflections": frozenset({"count"}),
         "share.people": frozenset({"connected", "out_of_sync"}),
+        "share.people_connected": frozenset({"connected"}),
+        "share.people_out_of_sync": frozenset({"out_of_sync"}),
         "share.look_backs": frozenset(),
         "share.look_back_line": frozenset({"date", "answers"}),
         "share.reflect_answers": frozenset({"heard", "interest", "steady"}),

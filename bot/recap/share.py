@@ -331,10 +331,16 @@ def build_share_pdf(
             if facts.reflections:
                 _line(pdf, p("share.reflections", count=facts.reflections))
             if facts.connected or facts.out_of_sync:
-                _line(
-                    pdf,
-                    p("share.people", connected=facts.connected, out_of_sync=facts.out_of_sync),
-                )
+                # Only what happened: never "0 felt out of sync".
+                if facts.connected and facts.out_of_sync:
+                    people = p(
+                        "share.people", connected=facts.connected, out_of_sync=facts.out_of_sync
+                    )
+                elif facts.connected:
+                    people = p("share.people_connected", connected=facts.connected)
+                else:
+                    people = p("share.people_out_of_sync", out_of_sync=facts.out_of_sync)
+                _line(pdf, people)
             look_backs = [
                 w for w in facts.words if w.kind is EntryKind.SOCIAL and len(w.answers) == 3
             ]

@@ -196,6 +196,7 @@ def test_share_pdf_holds_the_weeks_and_words_only_when_asked(
         build_share_pdf([busy], include_words=False, library=library, phrases=phrases)
     )
     assert "I kept a boundary: 1" in without
+    assert "Time with people" not in without  # none this week: not a line of zeros
     assert "Said no" not in without and "Too much" not in without
 
 
@@ -290,6 +291,7 @@ def test_share_pdf_holds_looks_back_and_the_questions_answered(
     without_words = pdf_text(
         build_share_pdf([facts], include_words=False, library=library, phrases=phrases)
     )
+    assert "Time with people: 1 felt connected, 1 felt out of sync" in without_words
     # Each look back and its answers are in the summary, a note or not.
     assert "Looking back on time with someone:" in without_words
     assert (

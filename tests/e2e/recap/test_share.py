@@ -176,3 +176,4 @@ async def test_share_starts_at_the_persons_first_week(
     assert "November 16" not in text and "November 2 " not in text and "November 9" not in text
     assert "A quiet week." not in text
     assert "I paused before reacting: 1" in text and "Waited before answering" in text
+    assert "Time with people" not in text and " 0 " not in text
