@@ -15,6 +15,7 @@ from the middle of /share too and ends it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -152,13 +153,21 @@ async def words_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await context.bot.send_message(chat_id, svc.ui("week.not_set_up"))
         return END
     today = local_today(person, svc.clock.now())
-    facts = [await load_week_facts(svc, person, today - timedelta(weeks=n)) for n in range(weeks)]
+    started = local_today(person, person.first_seen)
+    facts = [
+        week
+        for n in range(weeks)
+        if (week := await load_week_facts(svc, person, today - timedelta(weeks=n)))
+        # No "quiet week" from before the person started.
+        and (week.sunday >= started or not week.is_quiet)
+    ]
     if not any(f.days_showed_up for f in facts):
         await context.bot.send_message(chat_id, svc.ui("share.nothing"))
         return END
     phrases = recap_phrases()
-    pdf = build_share_pdf(
-        facts, include_words=choice == "yes", library=svc.library, phrases=phrases
+    # Embedding the fonts takes a few hundred milliseconds: off the loop, so nobody else waits.
+    pdf = await asyncio.to_thread(
+        build_share_pdf, facts, include_words=choice == "yes", library=svc.library, phrases=phrases
     )
     await context.bot.send_document(
         chat_id,

@@ -77,7 +77,10 @@ async def test_a_handful_of_taps_each_then_find_and_delete_in_the_journal(
     page = await zoe.expect("Your journal")
     assert "1 to 3 of 3" in page.text
     # 09:00 UTC on 25 November is 18:00 in Tokyo, the same day.
-    assert "1. November 25 · Time with someone\nLunch with Mia" in page.text
+    assert (
+        "1. November 25 · Time with someone\n"
+        "Felt heard: Yes · Showed interest: Yes · Stayed steady: Partly\nLunch with Mia"
+    ) in page.text
     assert "2. November 25 · Hard moment: Frustrated\nI rolled my eyes at my brother" in page.text
     assert "3. November 25 · Small win: I listened without fixing\nI asked my colleague" in (
         page.text

@@ -112,6 +112,14 @@ async def test_a_reflection_out_of_step_without_a_note(
     assert social.text is None
     assert social.tags == ["heard:partly", "interest:no", "steady:partly", "out_of_sync"]
 
+    # With no note, the journal shows what the look back said: its three answers.
+    await pia.send("/journal")
+    page = await pia.expect("Your journal")
+    assert page.text.endswith(
+        "· Time with someone\nFelt heard: Partly · Showed interest: Not really · "
+        "Stayed steady: Partly"
+    )
+
 
 @pytest.mark.parametrize(
     ("heard", "interest", "steady", "together"),
