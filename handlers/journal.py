@@ -4,6 +4,7 @@
                  "Delete N" under each, ‹ Newer / Older › to move between pages
     Read N ──> (an entry too long for a page) the same message shows it whole, in parts that
                each fit one message, with "Read on ›" / "‹ Back a part" and "Back to the journal"
+    Notes to yourself (N) ──> the person's notes to themselves (handlers/notes.py)
     Delete N ──> the same message asks "Delete this entry?" ── Yes, delete it ──> gone, page again
                                                             └─ Keep it ─────────> page again
 
@@ -35,6 +36,7 @@ from bot.recap.labels import shown_kind
 from bot.services import Services, services
 from handlers.entry_text import drop_draft, fit_words, in_parts, shorten
 from handlers.flow import end_all_flows
+from handlers.notes import journal_button as notes_button
 from scheduler.timecalc import is_valid_zone
 from storage.models import Entry, EntryKind, Person
 
@@ -112,10 +114,13 @@ def show_entry(
 async def page_view(
     svc: Services, chat_id: int, page: int, locale: str
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The text and buttons of one page (clamped to the pages that exist)."""
+    """The text and buttons of one page (clamped to the pages that exist), with the way to the
+    person's notes to themselves when they kept any."""
     total = await svc.repo.count_entries(chat_id)
+    notes = len(await svc.repo.list_notes(chat_id))
+    notes_row = [[notes_button(svc, notes)]] if notes else []
     if total == 0:
-        return svc.ui("journal.empty"), None
+        return svc.ui("journal.empty"), InlineKeyboardMarkup(notes_row) if notes else None
     last_page = (total - 1) // PAGE_SIZE
     page = max(0, min(page, last_page))
     entries = await svc.repo.list_entries(chat_id, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
@@ -156,6 +161,7 @@ async def page_view(
         )
     if moves:
         rows.append(moves)
+    rows += notes_row
     return "\n\n".join(lines), InlineKeyboardMarkup(rows)
 
 

@@ -101,6 +101,21 @@ class Entry:
 
 
 @dataclass(slots=True)
+class Note:
+    """Words a person wrote to themselves, to be given back on a harder day."""
+
+    id: int
+    chat_id: int
+    text: str
+    created_at: datetime
+    # The setback whose answer to the friend question this note keeps (None: written with /note).
+    from_entry: int | None = None
+    # False for words the crisis check was answering: kept and shown in /journal, never offered.
+    may_give_back: bool = True
+    given_back_at: datetime | None = None
+
+
+@dataclass(slots=True)
 class Delivery:
     id: int
     chat_id: int

@@ -39,6 +39,7 @@ from storage.models import (
     Entry,
     EntryKind,
     NewEntry,
+    Note,
     Person,
     RoutineAnswer,
     RoutineCheck,
@@ -67,6 +68,7 @@ _DELIVERY_COLUMNS = (
     "id, chat_id, kind, local_date, status, claimed_at, sent_at, prompt_id, message_id, error, "
     "again_at"
 )
+_NOTE_COLUMNS = "id, chat_id, text, created_at, from_entry, may_give_back, given_back_at"
 _ROUTINE_COLUMNS = "chat_id, local_date, created_at, sleep, meals, movement"
 _INSTANT_FIELDS = frozenset({"quiet_until", "next_prompt_at", "next_recap_at", "tender_until"})
 _TIME_FIELDS = frozenset({"prompt_time", "recap_time"})
@@ -395,7 +397,7 @@ class PostgresRepository(Repository):
 
     async def delete_person(self, chat_id: int) -> None:
         async with self.transaction() as conn:
-            for table in ("entries", "deliveries", "routines", "conversations"):
+            for table in ("entries", "notes", "deliveries", "routines", "conversations"):
                 await conn.execute(f"DELETE FROM {table} WHERE chat_id = %s".encode(), (chat_id,))
             await conn.execute(
                 "DELETE FROM bot_blobs WHERE kind IN ('user_data', 'chat_data') AND key = %s",
@@ -469,6 +471,62 @@ class PostgresRepository(Repository):
             "DELETE FROM entries WHERE id = %s AND chat_id = %s", (entry_id, chat_id)
         )
         return deleted == 1
+
+    # -- notes to oneself -------------------------------------------------------------------
+    def _note_from(self, row: Sequence[Any]) -> Note:
+        return Note(
+            id=row[0],
+            chat_id=row[1],
+            text=self._unseal("notes.text", row[2]) or "",
+            created_at=from_instant(row[3]),  # type: ignore[arg-type]
+            from_entry=row[4],
+            may_give_back=row[5],
+            given_back_at=from_instant(row[6]),
+        )
+
+    async def add_note(
+        self,
+        chat_id: int,
+        text: str,
+        now: datetime,
+        *,
+        from_entry: int | None = None,
+        may_give_back: bool = True,
+    ) -> Note | None:
+        row = await self._fetchone(
+            "INSERT INTO notes (chat_id, text, created_at, from_entry, may_give_back) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (from_entry) DO NOTHING "
+            f"RETURNING {_NOTE_COLUMNS}",
+            (
+                chat_id,
+                self._seal("notes.text", bound_text(text)),
+                to_instant(now),
+                from_entry,
+                may_give_back,
+            ),
+        )
+        return self._note_from(row) if row else None
+
+    async def list_notes(self, chat_id: int) -> list[Note]:
+        rows = await self._fetchall(
+            f"SELECT {_NOTE_COLUMNS} FROM notes WHERE chat_id = %s "
+            "ORDER BY created_at DESC, id DESC",
+            (chat_id,),
+        )
+        return [self._note_from(row) for row in rows]
+
+    async def delete_note(self, chat_id: int, note_id: int) -> bool:
+        deleted = await self._write(
+            "DELETE FROM notes WHERE id = %s AND chat_id = %s", (note_id, chat_id)
+        )
+        return deleted == 1
+
+    async def mark_note_given_back(self, chat_id: int, note_id: int, now: datetime) -> bool:
+        changed = await self._write(
+            "UPDATE notes SET given_back_at = %s WHERE id = %s AND chat_id = %s",
+            (to_instant(now), note_id, chat_id),
+        )
+        return changed == 1
 
     # -- deliveries --------------------------------------------------------------------------
     async def claim_delivery(

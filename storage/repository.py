@@ -27,6 +27,7 @@ from storage.models import (
     Entry,
     EntryKind,
     NewEntry,
+    Note,
     Person,
     RoutineAnswer,
     RoutineCheck,
@@ -144,6 +145,31 @@ class Repository(ABC):
     @abstractmethod
     async def delete_entry(self, chat_id: int, entry_id: int) -> bool:
         """Delete the person's own entry; False when there is no such entry of theirs."""
+
+    # -- notes to oneself -------------------------------------------------------------------
+    @abstractmethod
+    async def add_note(
+        self,
+        chat_id: int,
+        text: str,
+        now: datetime,
+        *,
+        from_entry: int | None = None,
+        may_give_back: bool = True,
+    ) -> Note | None:
+        """Keep a note; None (and nothing new) when the note of ``from_entry`` is kept already."""
+
+    @abstractmethod
+    async def list_notes(self, chat_id: int) -> list[Note]:
+        """The person's notes, newest first."""
+
+    @abstractmethod
+    async def delete_note(self, chat_id: int, note_id: int) -> bool:
+        """Delete the person's own note; False when there is no such note of theirs."""
+
+    @abstractmethod
+    async def mark_note_given_back(self, chat_id: int, note_id: int, now: datetime) -> bool:
+        """Record that the person's note was shown to them again at ``now``."""
 
     # -- deliveries --------------------------------------------------------------------------
     @abstractmethod

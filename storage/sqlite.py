@@ -33,6 +33,7 @@ from storage.models import (
     Entry,
     EntryKind,
     NewEntry,
+    Note,
     Person,
     RoutineAnswer,
     RoutineCheck,
@@ -414,6 +415,7 @@ class SqliteRepository(Repository):
         async with self._lock:
             async with self._transaction() as db:
                 await db.execute("DELETE FROM entries WHERE chat_id = ?", (chat_id,))
+                await db.execute("DELETE FROM notes WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM deliveries WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM routines WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))
@@ -499,6 +501,68 @@ class SqliteRepository(Repository):
             )
             == 1
         )
+
+    # -- notes to oneself -------------------------------------------------------------------
+    _NOTE_COLUMNS = "id, chat_id, text, created_at, from_entry, may_give_back, given_back_at"
+
+    def _note_from(self, row: Sequence[Any]) -> Note:
+        return Note(
+            id=row[0],
+            chat_id=row[1],
+            text=self._unseal("notes.text", row[2]) or "",
+            created_at=from_epoch(row[3]),  # type: ignore[arg-type]
+            from_entry=row[4],
+            may_give_back=bool(row[5]),
+            given_back_at=from_epoch(row[6]),
+        )
+
+    async def add_note(
+        self,
+        chat_id: int,
+        text: str,
+        now: datetime,
+        *,
+        from_entry: int | None = None,
+        may_give_back: bool = True,
+    ) -> Note | None:
+        async with (
+            self._lock,
+            self.db.execute(
+                "INSERT INTO notes (chat_id, text, created_at, from_entry, may_give_back) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (from_entry) DO NOTHING "
+                f"RETURNING {self._NOTE_COLUMNS}",
+                (
+                    chat_id,
+                    self._seal("notes.text", bound_text(text)),
+                    to_epoch(now),
+                    from_entry,
+                    int(may_give_back),
+                ),
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        return self._note_from(row) if row else None
+
+    async def list_notes(self, chat_id: int) -> list[Note]:
+        rows = await self._fetchall(
+            f"SELECT {self._NOTE_COLUMNS} FROM notes WHERE chat_id = ? "
+            "ORDER BY created_at DESC, id DESC",
+            (chat_id,),
+        )
+        return [self._note_from(row) for row in rows]
+
+    async def delete_note(self, chat_id: int, note_id: int) -> bool:
+        deleted = await self._write(
+            "DELETE FROM notes WHERE id = ? AND chat_id = ?", (note_id, chat_id)
+        )
+        return deleted == 1
+
+    async def mark_note_given_back(self, chat_id: int, note_id: int, now: datetime) -> bool:
+        changed = await self._write(
+            "UPDATE notes SET given_back_at = ? WHERE id = ? AND chat_id = ?",
+            (to_epoch(now), note_id, chat_id),
+        )
+        return changed == 1
 
     # -- deliveries --------------------------------------------------------------------------
     async def claim_delivery(

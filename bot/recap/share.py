@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from fpdf import FPDF
 
@@ -84,6 +85,26 @@ def latin1(text: str) -> str:
     return "".join(out)
 
 
+@dataclass(frozen=True, slots=True)
+class PdfSection:
+    """A section the caller words itself (from bot/content): a heading, an optional line under
+    it, and items, each a small line (a date, say) over the person's own words."""
+
+    heading: str
+    items: tuple[tuple[str, str], ...]
+    intro: str | None = None
+
+
+def _section(pdf: FPDF, section: PdfSection) -> None:
+    _line(pdf, section.heading, size=13, style="B", gap=1.5)
+    if section.intro:
+        _line(pdf, section.intro, size=10, gap=2)
+    for label, words in section.items:
+        _line(pdf, label, size=9, gap=0.5)
+        _line(pdf, words, size=11, gap=2.5)
+    pdf.ln(2)
+
+
 class _SummaryPdf(FPDF):
     footer_text = ""
 
@@ -107,8 +128,11 @@ def build_share_pdf(
     library: Library,
     phrases: RecapPhrases,
     compress: bool = True,
+    opening: Sequence[PdfSection] = (),
+    closing: Sequence[PdfSection] = (),
 ) -> bytes:
-    """A PDF of the given weeks, oldest first."""
+    """A PDF of the given weeks, oldest first; ``opening`` sections come before the first
+    week, ``closing`` ones after the last."""
     p = phrases
     ordered = sorted(weeks, key=lambda w: w.monday)
     pdf = _SummaryPdf(format="A4")
@@ -131,6 +155,8 @@ def build_share_pdf(
         ),
         gap=4,
     )
+    for section in opening:
+        _section(pdf, section)
     kinds = {
         EntryKind.WIN: p("share.kind_win"),
         EntryKind.SETBACK: p("share.kind_setback"),
@@ -180,4 +206,8 @@ def build_share_pdf(
                 )
                 _line(pdf, p("share.word_line", date=when, kind=kinds[kept.kind]), size=9, gap=0.5)
                 _line(pdf, kept.text, size=11, gap=2.5)
+    if closing:
+        pdf.ln(2)
+    for section in closing:
+        _section(pdf, section)
     return bytes(pdf.output())

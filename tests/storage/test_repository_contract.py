@@ -109,6 +109,42 @@ async def test_what_a_person_writes_comes_back_exactly(repo: Repository, text: s
     assert (stored.text, stored.tags, stored.extra) == (text, [text], {"friend": text})
     person = await repo.get_person(1)
     assert person is not None and person.trusted_name == person.trusted_contact == text
+    note = await repo.add_note(1, text, NOW)
+    assert note is not None and await repo.list_notes(1) == [note] and note.text == text
+
+
+async def test_notes_are_the_persons_own_kept_once_per_setback_and_given_back(
+    repo: Repository,
+) -> None:
+    assert await repo.list_notes(1) == []
+    assert await repo.delete_note(1, 1) is False
+    assert await repo.mark_note_given_back(1, 1, NOW) is False
+    await repo.ensure_person(1, NOW)
+    await repo.ensure_person(2, NOW)
+    setback = await repo.add_entry(NewEntry(1, EntryKind.SETBACK, NOW, text="t"))
+    kept = await repo.add_note(1, "you did your best", NOW, from_entry=setback.id)
+    assert kept is not None
+    assert (kept.chat_id, kept.text, kept.created_at) == (1, "you did your best", WHOLE_SECOND)
+    assert (kept.from_entry, kept.may_give_back, kept.given_back_at) == (setback.id, True, None)
+    # The same setback's words a second time: nothing new.
+    assert await repo.add_note(1, "you did your best", NOW, from_entry=setback.id) is None
+    later = await repo.add_note(1, "rest", NOW + timedelta(hours=1), may_give_back=False)
+    assert later is not None and later.may_give_back is False and later.from_entry is None
+    assert [n.id for n in await repo.list_notes(1)] == [later.id, kept.id]  # newest first
+    # Nobody else's: another person can neither see, mark nor delete them.
+    assert await repo.list_notes(2) == []
+    assert await repo.mark_note_given_back(2, kept.id, NOW) is False
+    assert await repo.delete_note(2, kept.id) is False
+    assert await repo.mark_note_given_back(1, kept.id, NOW) is True
+    [_, marked] = await repo.list_notes(1)
+    assert marked.given_back_at == WHOLE_SECOND
+    # Deleting the setback leaves the note the person chose to keep.
+    assert await repo.delete_entry(1, setback.id)
+    assert len(await repo.list_notes(1)) == 2
+    assert await repo.delete_note(1, later.id) is True
+    assert await repo.delete_note(1, later.id) is False
+    await repo.delete_person(1)
+    assert await repo.list_notes(1) == []
 
 
 async def test_the_longest_text_is_kept_to_the_bound_on_both(repo: Repository) -> None:

@@ -104,7 +104,8 @@ async def test_a_setback_met_with_kindness(
     done = await rae.expect_edit("/journal", ideas)
     assert steps[1] in done.text and "/pause" in done.text
     assert done.raw_text == f"{question}\n{chosen(steps[1])}\n\n{SAVED}"
-    assert done.reply_markup is None
+    # Their answer to the friend question can be kept for a harder day, with one tap.
+    assert done.button_texts() == ["Keep these words for a harder day"]
     assert await rae.wait_until_quiet() == []  # the closing words came in place, not anew
     assert_gentle(rae.messages)
 
@@ -236,7 +237,7 @@ async def test_bad_input_at_every_step_is_met_kindly(
     await press_and_check_answered(uma, "1", ideas)
     await uma.expect_edit("/journal", ideas)
     assert ideas.raw_text == f"{asked}\n{chosen(steps[0])}\n\n{SAVED}"
-    assert ideas.reply_markup is None
+    assert ideas.button_texts() == ["Keep these words for a harder day"]  # the ideas are gone
     assert EXPIRED in str((await forge(uma, str(offered[0]), ideas))["text"])  # pressed twice
     assert await uma.wait_until_quiet() == []
 

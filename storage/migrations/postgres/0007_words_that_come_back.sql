@@ -1,0 +1,11 @@
+-- Notes a person wrote to themselves (see the SQLite migration of the same number for the why).
+CREATE TABLE notes (
+    id            bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    chat_id       bigint      NOT NULL REFERENCES people (chat_id) ON DELETE CASCADE,
+    text          text        NOT NULL,
+    created_at    timestamptz NOT NULL,
+    from_entry    bigint      UNIQUE,
+    may_give_back boolean     NOT NULL DEFAULT true,
+    given_back_at timestamptz
+);
+CREATE INDEX notes_by_person ON notes (chat_id, created_at);

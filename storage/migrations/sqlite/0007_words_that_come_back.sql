@@ -1,0 +1,16 @@
+-- Notes a person wrote to themselves (/note, or the friend answer kept at the end of /setback),
+-- given back on a harder day (bot/kept_notes.py). text is sealed like an entry's. from_entry is
+-- the setback whose friend answer became the note, so one tap twice keeps it once; it is not a
+-- foreign key: deleting that setback leaves the note the person chose to keep. may_give_back is
+-- 0 for words written while the crisis check was answering them: kept, never offered back.
+-- given_back_at: when the note was last shown again (at most one a day, never twice in a row).
+CREATE TABLE notes (
+    id            INTEGER PRIMARY KEY,
+    chat_id       INTEGER NOT NULL REFERENCES people (chat_id) ON DELETE CASCADE,
+    text          TEXT    NOT NULL,
+    created_at    INTEGER NOT NULL,
+    from_entry    INTEGER UNIQUE,
+    may_give_back INTEGER NOT NULL DEFAULT 1,
+    given_back_at INTEGER
+);
+CREATE INDEX notes_by_person ON notes (chat_id, created_at);
