@@ -5,6 +5,7 @@
     Read N ──> (an entry too long for a page) the same message shows it whole, in parts that
                each fit one message, with "Read on ›" / "‹ Back a part" and "Back to the journal"
     Notes to yourself (N) ──> the person's notes to themselves (handlers/notes.py)
+    Therapy N ──> the entry is marked "to talk about in therapy" (or unmarked), page again
     Delete N ──> the same message asks "Delete this entry?" ── Yes, delete it ──> gone, page again
                                                             └─ Keep it ─────────> page again
 
@@ -54,8 +55,9 @@ CB_DELETE = "jr:del:"
 CB_YES = "jr:yes:"
 CB_KEEP = "jr:keep:"
 CB_READ = "jr:read:"
+CB_THERAPY = "jr:th:"
 PATTERN = (
-    r"^jr:(page:[0-9]{1,6}|(del|yes):[0-9]{1,18}:[0-9]{1,6}|keep:[0-9]{1,6}"
+    r"^jr:(page:[0-9]{1,6}|(del|yes|th):[0-9]{1,18}:[0-9]{1,6}|keep:[0-9]{1,6}"
     r"|read:[0-9]{1,18}:[0-9]{1,6}:[0-9]{1,3})\Z"
 )
 
@@ -105,6 +107,8 @@ def show_entry(
     key = "journal.entry" if number is not None else "journal.single_entry"
     if number is not None:
         values["number"] = number
+    if entry.for_therapy:
+        values["kind"] = f"{values['kind']} · {svc.ui('therapy.journal_mark')}"
     if not entry.text:
         return svc.ui(f"{key}_without_text", **values)
     text = entry.text if limit is None else shorten(entry.text, limit)
@@ -138,6 +142,13 @@ async def page_view(
         for n, e in enumerate(entries, start=1)
     ]
     rows = [deletes[i : i + 3] for i in range(0, len(deletes), 3)]
+    therapy = [
+        InlineKeyboardButton(
+            svc.ui("therapy.journal_button", number=n), callback_data=f"{CB_THERAPY}{e.id}:{page}"
+        )
+        for n, e in enumerate(entries, start=1)
+    ]
+    rows += [therapy[i : i + 3] for i in range(0, len(therapy), 3)]
     reads = [
         InlineKeyboardButton(
             svc.ui("journal.read_button", number=n), callback_data=f"{CB_READ}{e.id}:{page}:0"
@@ -283,6 +294,15 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             fit_words(confirmation, entry.text or ""),
             confirm_keyboard(entry_id, page, svc.ui),
         )
+    elif action == "th":
+        entry_id, page = numbers
+        entry = await svc.repo.get_entry(chat_id, entry_id)
+        if entry is None:
+            await query.answer(svc.ui("journal.gone"))
+            return
+        await svc.repo.mark_for_therapy(chat_id, entry_id, not entry.for_therapy)
+        await query.answer(svc.ui("therapy.unmarked" if entry.for_therapy else "therapy.marked"))
+        await replace_message(update, *await page_view(svc, chat_id, page, locale))
     else:  # "yes"
         entry_id, page = numbers
         if not await svc.repo.delete_entry(chat_id, entry_id):

@@ -59,6 +59,7 @@ from handlers.entry_text import (
 from handlers.flow import END, Flow
 from handlers.notes import keep_button
 from handlers.tender import is_tender
+from handlers.therapy import mark_button
 from storage.models import Entry, EntryKind, NewEntry
 
 GROUP = 3
@@ -349,12 +350,14 @@ def closing(svc: Services, tender: bool) -> str:
 
 
 def closing_keyboard(svc: Services, entry: Entry, tender: bool) -> InlineKeyboardMarkup | None:
-    """Under the closing words: one tap keeps the friend answer as a note to oneself. Not
-    after a crisis or a check today: those words may be ones the crisis check answered."""
-    friend = entry.extra.get("friend")
-    if tender or not friend:
+    """Under the closing words: one tap keeps the friend answer as a note to oneself, one
+    marks the setback to talk about in therapy. Neither after a crisis or a check today: those
+    words may be ones the crisis check answered, and the moment asks for nothing more."""
+    if tender:
         return None
-    return InlineKeyboardMarkup([[keep_button(svc, entry.id)]])
+    rows = [[keep_button(svc, entry.id)]] if entry.extra.get("friend") else []
+    rows.append([mark_button(svc, entry.id)])
+    return InlineKeyboardMarkup(rows)
 
 
 async def give_a_note_back(

@@ -61,16 +61,19 @@ POOL_MAX_SIZE = 10
 _PERSON_COLUMNS = (
     "chat_id, first_seen, time_zone, prompt_time, prompt_frequency, prompts_enabled, "
     "recap_weekday, recap_time, quiet_until, country, active, onboarded, next_prompt_at, "
-    "next_recap_at, gentle_next, trusted_name, trusted_contact, routines_enabled, tender_until"
+    "next_recap_at, gentle_next, trusted_name, trusted_contact, routines_enabled, tender_until, "
+    "therapist, therapy_said_at"
 )
-_ENTRY_COLUMNS = "id, chat_id, kind, text, tags, rating, prompt_id, extra, created_at"
+_ENTRY_COLUMNS = "id, chat_id, kind, text, tags, rating, prompt_id, extra, created_at, for_therapy"
 _DELIVERY_COLUMNS = (
     "id, chat_id, kind, local_date, status, claimed_at, sent_at, prompt_id, message_id, error, "
     "again_at"
 )
 _NOTE_COLUMNS = "id, chat_id, text, created_at, from_entry, may_give_back, given_back_at"
 _ROUTINE_COLUMNS = "chat_id, local_date, created_at, sleep, meals, movement"
-_INSTANT_FIELDS = frozenset({"quiet_until", "next_prompt_at", "next_recap_at", "tender_until"})
+_INSTANT_FIELDS = frozenset(
+    {"quiet_until", "next_prompt_at", "next_recap_at", "tender_until", "therapy_said_at"}
+)
 _TIME_FIELDS = frozenset({"prompt_time", "recap_time"})
 _PERSON_TEXT_FIELDS = frozenset({"trusted_name", "trusted_contact"})
 
@@ -275,6 +278,8 @@ class PostgresRepository(Repository):
             trusted_contact=self._unseal("people.trusted_contact", row[16]),
             routines_enabled=row[17],
             tender_until=from_instant(row[18]),
+            therapist=row[19],
+            therapy_said_at=from_instant(row[20]),
         )
 
     def _entry_from(self, row: Sequence[Any]) -> Entry:
@@ -288,6 +293,7 @@ class PostgresRepository(Repository):
             prompt_id=row[6],
             extra=json.loads(self._unseal("entries.extra", row[7]) or "{}"),
             created_at=from_instant(row[8]),  # type: ignore[arg-type]
+            for_therapy=row[9],
         )
 
     # -- people ------------------------------------------------------------------------------
@@ -471,6 +477,21 @@ class PostgresRepository(Repository):
             "DELETE FROM entries WHERE id = %s AND chat_id = %s", (entry_id, chat_id)
         )
         return deleted == 1
+
+    async def mark_for_therapy(self, chat_id: int, entry_id: int, marked: bool) -> bool:
+        changed = await self._write(
+            "UPDATE entries SET for_therapy = %s WHERE id = %s AND chat_id = %s",
+            (marked, entry_id, chat_id),
+        )
+        return changed == 1
+
+    async def list_for_therapy(self, chat_id: int) -> list[Entry]:
+        rows = await self._fetchall(
+            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE chat_id = %s AND for_therapy "
+            "ORDER BY created_at, id",
+            (chat_id,),
+        )
+        return [self._entry_from(row) for row in rows]
 
     # -- notes to oneself -------------------------------------------------------------------
     def _note_from(self, row: Sequence[Any]) -> Note:

@@ -53,6 +53,8 @@ PERSON_FIELDS = frozenset(
         "trusted_contact",
         "routines_enabled",
         "tender_until",
+        "therapist",
+        "therapy_said_at",
     }
 )
 
@@ -145,6 +147,15 @@ class Repository(ABC):
     @abstractmethod
     async def delete_entry(self, chat_id: int, entry_id: int) -> bool:
         """Delete the person's own entry; False when there is no such entry of theirs."""
+
+    @abstractmethod
+    async def mark_for_therapy(self, chat_id: int, entry_id: int, marked: bool) -> bool:
+        """Mark (or unmark) the person's own entry "to talk about in therapy"; False when
+        there is no such entry of theirs."""
+
+    @abstractmethod
+    async def list_for_therapy(self, chat_id: int) -> list[Entry]:
+        """The person's entries marked to talk about in therapy, oldest first."""
 
     # -- notes to oneself -------------------------------------------------------------------
     @abstractmethod

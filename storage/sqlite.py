@@ -52,9 +52,10 @@ QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
 _PERSON_COLUMNS = (
     "chat_id, first_seen, time_zone, prompt_time, prompt_frequency, prompts_enabled, "
     "recap_weekday, recap_time, quiet_until, country, active, onboarded, next_prompt_at, "
-    "next_recap_at, gentle_next, trusted_name, trusted_contact, routines_enabled, tender_until"
+    "next_recap_at, gentle_next, trusted_name, trusted_contact, routines_enabled, tender_until, "
+    "therapist, therapy_said_at"
 )
-_ENTRY_COLUMNS = "id, chat_id, kind, text, tags, rating, prompt_id, extra, created_at"
+_ENTRY_COLUMNS = "id, chat_id, kind, text, tags, rating, prompt_id, extra, created_at, for_therapy"
 _DELIVERY_COLUMNS = (
     "id, chat_id, kind, local_date, status, claimed_at, sent_at, prompt_id, message_id, error, "
     "again_at"
@@ -62,7 +63,9 @@ _DELIVERY_COLUMNS = (
 _BOOL_FIELDS = frozenset(
     {"prompts_enabled", "active", "onboarded", "gentle_next", "routines_enabled"}
 )
-_INSTANT_FIELDS = frozenset({"quiet_until", "next_prompt_at", "next_recap_at", "tender_until"})
+_INSTANT_FIELDS = frozenset(
+    {"quiet_until", "next_prompt_at", "next_recap_at", "tender_until", "therapy_said_at"}
+)
 _TIME_FIELDS = frozenset({"prompt_time", "recap_time"})
 # Person fields a person typed themselves: bounded and sealed like entry texts.
 _PERSON_TEXT_FIELDS = frozenset({"trusted_name", "trusted_contact"})
@@ -125,6 +128,8 @@ def _person(row: sqlite3.Row | tuple[Any, ...]) -> Person:
         trusted_contact=row[16],
         routines_enabled=bool(row[17]),
         tender_until=from_epoch(row[18]),
+        therapist=row[19],
+        therapy_said_at=from_epoch(row[20]),
     )
 
 
@@ -139,6 +144,7 @@ def _entry(row: sqlite3.Row | tuple[Any, ...]) -> Entry:
         prompt_id=row[6],
         extra=json.loads(row[7]),
         created_at=from_epoch(row[8]),  # type: ignore[arg-type]
+        for_therapy=bool(row[9]),
     )
 
 
@@ -501,6 +507,21 @@ class SqliteRepository(Repository):
             )
             == 1
         )
+
+    async def mark_for_therapy(self, chat_id: int, entry_id: int, marked: bool) -> bool:
+        changed = await self._write(
+            "UPDATE entries SET for_therapy = ? WHERE id = ? AND chat_id = ?",
+            (int(marked), entry_id, chat_id),
+        )
+        return changed == 1
+
+    async def list_for_therapy(self, chat_id: int) -> list[Entry]:
+        rows = await self._fetchall(
+            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE chat_id = ? AND for_therapy "
+            "ORDER BY created_at, id",
+            (chat_id,),
+        )
+        return [self._entry_from(row) for row in rows]
 
     # -- notes to oneself -------------------------------------------------------------------
     _NOTE_COLUMNS = "id, chat_id, text, created_at, from_entry, may_give_back, given_back_at"

@@ -88,7 +88,8 @@ def latin1(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class PdfSection:
     """A section the caller words itself (from bot/content): a heading, an optional line under
-    it, and items, each a small line (a date, say) over the person's own words."""
+    it, and items, each a small line (a date, say) over the person's own words (or, with no
+    words, the line alone)."""
 
     heading: str
     items: tuple[tuple[str, str], ...]
@@ -100,8 +101,9 @@ def _section(pdf: FPDF, section: PdfSection) -> None:
     if section.intro:
         _line(pdf, section.intro, size=10, gap=2)
     for label, words in section.items:
-        _line(pdf, label, size=9, gap=0.5)
-        _line(pdf, words, size=11, gap=2.5)
+        _line(pdf, label, size=9 if words else 11, gap=0.5 if words else 2)
+        if words:
+            _line(pdf, words, size=11, gap=2.5)
     pdf.ln(2)
 
 

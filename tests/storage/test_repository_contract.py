@@ -147,6 +147,31 @@ async def test_notes_are_the_persons_own_kept_once_per_setback_and_given_back(
     assert await repo.list_notes(1) == []
 
 
+async def test_entries_marked_for_therapy_and_the_therapist_answer(repo: Repository) -> None:
+    assert await repo.mark_for_therapy(1, 1, True) is False
+    assert await repo.list_for_therapy(1) == []
+    await repo.ensure_person(1, NOW)
+    person = await repo.ensure_person(2, NOW)
+    assert (person.therapist, person.therapy_said_at) == (None, None)
+    first = await repo.add_entry(NewEntry(1, EntryKind.SETBACK, NOW, text="a"))
+    second = await repo.add_entry(NewEntry(1, EntryKind.SOCIAL, NOW + timedelta(hours=1)))
+    assert first.for_therapy is False
+    assert await repo.mark_for_therapy(2, first.id, True) is False  # not theirs
+    assert await repo.mark_for_therapy(1, second.id, True)
+    assert await repo.mark_for_therapy(1, first.id, True)
+    marked = await repo.list_for_therapy(1)
+    assert [e.id for e in marked] == [first.id, second.id]  # oldest first
+    assert all(e.for_therapy for e in marked) and await repo.list_for_therapy(2) == []
+    assert await repo.mark_for_therapy(1, first.id, False)
+    assert [e.id for e in await repo.list_for_therapy(1)] == [second.id]
+    assert (await repo.get_entry(1, first.id)).for_therapy is False  # type: ignore[union-attr]
+    person = await repo.update_person(1, therapist="would_like", therapy_said_at=NOW)
+    assert (person.therapist, person.therapy_said_at) == ("would_like", WHOLE_SECOND)
+    assert await repo.get_person(1) == person
+    with pytest.raises(Exception):  # noqa: B017 - each backend raises its own integrity error
+        await repo.update_person(1, therapist="maybe")
+
+
 async def test_the_longest_text_is_kept_to_the_bound_on_both(repo: Repository) -> None:
     await repo.ensure_person(1, NOW)
     longest = "🌱" * (MAX_STORED_TEXT_CHARS + 10)  # four bytes each, two UTF-16 units

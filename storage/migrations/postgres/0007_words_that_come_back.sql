@@ -9,3 +9,9 @@ CREATE TABLE notes (
     given_back_at timestamptz
 );
 CREATE INDEX notes_by_person ON notes (chat_id, created_at);
+
+-- A bridge to therapy (see the SQLite migration of the same number).
+ALTER TABLE entries ADD COLUMN for_therapy boolean NOT NULL DEFAULT false;
+ALTER TABLE people ADD COLUMN therapist text
+    CHECK (therapist IN ('yes', 'not_now', 'would_like'));
+ALTER TABLE people ADD COLUMN therapy_said_at timestamptz;

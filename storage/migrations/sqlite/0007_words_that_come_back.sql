@@ -14,3 +14,12 @@ CREATE TABLE notes (
     given_back_at INTEGER
 );
 CREATE INDEX notes_by_person ON notes (chat_id, created_at);
+
+-- A bridge to therapy. for_therapy: the person marked the entry "to talk about in therapy"
+-- (/share then opens with it). therapist: whether they see one, asked optionally in /settings:
+-- 'yes', 'not_now' or 'would_like' (NULL: not said). therapy_said_at: when a recap last
+-- mentioned it, so it is said at most once a week.
+ALTER TABLE entries ADD COLUMN for_therapy INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE people ADD COLUMN therapist TEXT
+    CHECK (therapist IN ('yes', 'not_now', 'would_like'));
+ALTER TABLE people ADD COLUMN therapy_said_at INTEGER;

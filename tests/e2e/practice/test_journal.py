@@ -69,7 +69,9 @@ async def test_pages_newest_first_in_the_persons_own_dates(
     assert "3. November 23 · Reflection\nentry 2" in page.text
     assert "4. November 22 · Time with someone\nentry 3" in page.text
     assert "5. November 21 · Small win" in page.text and "entry 5" not in page.text
-    assert page.button_texts() == [f"Delete {n}" for n in range(1, 6)] + ["Older ›"]
+    assert page.button_texts() == [f"Delete {n}" for n in range(1, 6)] + [
+        f"Therapy {n}" for n in range(1, 6)
+    ] + ["Older ›"]
 
     await press_and_check_answered(gil, "Older ›", page)
     await wait_for_text(gil, page, "6 to 10 of 12")
@@ -80,7 +82,7 @@ async def test_pages_newest_first_in_the_persons_own_dates(
     await press_and_check_answered(gil, "Older ›", page)
     await wait_for_text(gil, page, "11 to 12 of 12")
     assert "entry 10" in page.text and "entry 11" in page.text
-    assert page.button_texts() == ["Delete 1", "Delete 2", "‹ Newer"]
+    assert page.button_texts() == ["Delete 1", "Delete 2", "Therapy 1", "Therapy 2", "‹ Newer"]
 
     await press_and_check_answered(gil, "‹ Newer", page)
     await wait_for_text(gil, page, "6 to 10 of 12")

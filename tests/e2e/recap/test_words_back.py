@@ -1,4 +1,5 @@
-"""What a recap adds after a hard week: a note the person wrote to themselves, quoted whole;
+"""What a recap adds after a hard week: a note the person wrote to themselves, quoted whole,
+and, as the person said in /settings, one gentle line about therapy (at most once a week);
 never after a week that held words read as a crisis, never after an easier week."""
 
 from __future__ import annotations
@@ -6,7 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.app import KindlingApplication
-from sandbox.emulator import BotApiEmulator
+from bot.clock import ManualClock
+from sandbox.emulator import BotApiEmulator, EmulatedPerson
 from storage.models import CRISIS_TAG, EntryKind
 from tests.recap.helpers import MONDAY, add, at_local, full_week
 
@@ -67,3 +69,60 @@ async def test_no_note_after_an_easier_week_or_a_crisis(
     assert GIVEN_BACK not in (crisis_recap.text or "")
     [note] = await bot.services.repo.list_notes(2603)
     assert note.given_back_at is None
+
+
+async def tell_settings(person: EmulatedPerson, answer: str) -> None:
+    """Answer the optional therapy question in /settings."""
+    await person.send("/settings")
+    menu = await person.expect("settings")
+    await person.press("Therapy", menu)
+    ask = await person.expect("Do you see a therapist or counsellor")
+    assert ask.button_texts() == ["Yes", "Not now", "I'd like to", "I'd rather not say", "Back"]
+    await person.press(answer, ask)
+    await person.expect("Thank you" if answer != "I'd rather not say" else "Of course")
+    await person.send("/cancel")
+    await person.wait_until_quiet()
+
+
+async def week_text(person: EmulatedPerson) -> str:
+    await person.send("/week")
+    assert (await person.next_message()).kind == "photo"
+    return (await person.expect("Your week")).text or ""
+
+
+async def test_after_a_hard_week_the_therapy_line_once_a_week_as_the_person_said(
+    emulator: BotApiEmulator, bot: KindlingApplication, clock: ManualClock
+) -> None:
+    repo = bot.services.repo
+    for chat_id in (2611, 2612, 2613, 2614):
+        await repo.ensure_person(chat_id, clock.now())
+        await repo.update_person(chat_id, time_zone=BERLIN, onboarded=True, country="DE")
+        await hard_week(bot, chat_id)
+
+    would_like = emulator.person(2611, "Wyn")
+    await tell_settings(would_like, "I'd like to")
+    assert (await repo.get_person(2611)).therapist == "would_like"  # type: ignore[union-attr]
+    text = await week_text(would_like)
+    assert "how people usually find someone" not in text  # (that is the settings reply)
+    assert "looking through a directory of therapists" in text
+    assert "https://www.116117.de" in text
+    # Never more than once a week: the next day's recap is quiet about it.
+    clock.advance(timedelta(days=1))
+    assert "directory of therapists" not in await week_text(would_like)
+
+    in_therapy = emulator.person(2612, "Yas")
+    await tell_settings(in_therapy, "Yes")
+    assert "your next session could be a good place" in await week_text(in_therapy)
+
+    not_now = emulator.person(2613, "Nat")
+    await tell_settings(not_now, "Not now")
+    text = await week_text(not_now)
+    assert "session" not in text and "therapist" not in text
+
+    # A week that held words read as a crisis has its own help: no therapy line there.
+    crisis = emulator.person(2614, "Cy")
+    await tell_settings(crisis, "Yes")
+    await hard_week(bot, 2614, CRISIS_TAG)
+    text = await week_text(crisis)
+    assert "session" not in text
+    assert (await repo.get_person(2614)).therapy_said_at is None  # type: ignore[union-attr]
