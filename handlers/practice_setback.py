@@ -38,6 +38,7 @@ from bot.content.library import Library
 from bot.formatting import escape, locale_for
 from bot.kept_notes import give_back
 from bot.services import Services, services
+from bot.shared_counts import count_line
 from handlers.entry_text import (
     ANY_MESSAGE,
     NOT_WORDS,
@@ -308,7 +309,7 @@ async def receive_next_button(update: Update, context: ContextTypes.DEFAULT_TYPE
             draft,
             asked=next_question(svc, offered),
             chosen=svc.ui("practice.skip_button") if next_time is None else next_time,
-            then=closing(svc, tender),
+            then=await closing_words(svc, chat_id, tender),
             keyboard=closing_keyboard(svc, entry, tender),
         )
         await give_a_note_back(update, context, tender)
@@ -326,7 +327,7 @@ async def receive_next_text(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         svc = services(context)
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
         tender = await is_tender(svc, chat_id)
-        after = closing(svc, tender)
+        after = await closing_words(svc, chat_id, tender)
 
         def echo(words: str) -> str:
             return f"{svc.ui('setback.next_chosen', text=escape(words))}\n\n{after}"
@@ -347,6 +348,14 @@ async def next_not_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 def closing(svc: Services, tender: bool) -> str:
     """The words after a setback is kept: plain ones if a crisis came while it was written."""
     return svc.ui("setback.saved_tender" if tender else "setback.saved")
+
+
+async def closing_words(svc: Services, chat_id: int, tender: bool) -> str:
+    """The closing line and, when it may be said, how many others had a hard moment too."""
+    words = closing(svc, tender)
+    person = await svc.repo.get_person(chat_id)
+    company = await count_line(svc, person, "counts.setback", EntryKind.SETBACK)
+    return words if company is None else f"{words}\n\n{company}"
 
 
 def closing_keyboard(svc: Services, entry: Entry, tender: bool) -> InlineKeyboardMarkup | None:

@@ -5,7 +5,7 @@
     MENU ──(Time zone)──> ZONE ──(city, offset or current clock)──────────> menu
     MENU ──(How often)──> FREQUENCY ──(every day / weekdays / 3 a week)───> menu
     MENU ──(Weekly look back)──> RECAP_DAY ──(day)──> RECAP_TIME ──(time)──> menu
-    MENU ──(Turn daily prompts on/off, Turn routines check on/off)─────────> menu
+    MENU ──(Turn daily prompts on/off, Turn routines check on/off, Turn counts on/off)──> menu
           (turning prompts on without a time asks for one in TIME first)
     MENU ──(Quiet my nudges)──> QUIET ──(a day .. until I turn them back on, resume)──> menu
     MENU ──(Country for help)──> COUNTRY ──(typed country, a choice, skip, remove)──> menu
@@ -109,6 +109,7 @@ THERAPY_CHOICES = (*THERAPIST_ANSWERS, "unsaid")
 PATTERN_THERAPY = rf"^{CB}:therapy:({'|'.join(THERAPY_CHOICES)})\Z"
 PATTERN_PROMPTS = rf"^{CB}:prompts:(on|off)$"
 PATTERN_ROUTINES = rf"^{CB}:routines:(on|off)$"
+PATTERN_COUNTS = rf"^{CB}:counts:(on|off)\Z"
 PATTERN_DONE = rf"^{CB}:done$"
 PATTERN_BACK = rf"^{CB}:back$"
 PATTERN_TIME = rf"^{CB}:time:{_HHMM}$"
@@ -311,6 +312,11 @@ def menu_keyboard(person: Person, ui: UiTexts, now: datetime) -> InlineKeyboardM
         if person.routines_enabled
         else _button(ui("settings.routines_on_button"), "routines:on")
     )
+    counts = (
+        _button(ui("counts.settings_off_button"), "counts:off")
+        if person.counts_enabled
+        else _button(ui("counts.settings_on_button"), "counts:on")
+    )
     return _keyboard(
         [
             [
@@ -328,6 +334,7 @@ def menu_keyboard(person: Person, ui: UiTexts, now: datetime) -> InlineKeyboardM
                 _button(ui("settings.trusted_button"), "open:trusted"),
             ],
             [routines, _button(ui("therapy.settings_button"), "open:therapy")],
+            [counts],
             [_button(ui("settings.done_button"), "done")],
         ]
     )
@@ -944,6 +951,17 @@ async def routines_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     return await show_menu(update, context, person, services(context).ui(key))
 
 
+async def counts_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """How many others practised the same thing this week: mentioned, or never."""
+    turn_on = _value(await _take_button(update, context)) == "on"
+    person = await _person(update, context)
+    if person is None:
+        return END
+    person = await _save(context, person, counts_enabled=turn_on)
+    key = "counts.on_saved" if turn_on else "counts.off_saved"
+    return await show_menu(update, context, person, services(context).ui(key))
+
+
 # --- therapy (optional) --------------------------------------------------------------------
 
 
@@ -986,6 +1004,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
                 CallbackQueryHandler(open_choice, pattern=PATTERN_OPEN),
                 CallbackQueryHandler(prompts_toggle, pattern=PATTERN_PROMPTS),
                 CallbackQueryHandler(routines_toggle, pattern=PATTERN_ROUTINES),
+                CallbackQueryHandler(counts_toggle, pattern=PATTERN_COUNTS),
                 CallbackQueryHandler(done, pattern=PATTERN_DONE),
                 MessageHandler(anything, buttons_only),
             ],

@@ -74,6 +74,8 @@ class Person:
     # last spoke of therapy (at most once a week).
     therapist: str | None = None
     therapy_said_at: datetime | None = None
+    # Whether replies may say how many people here practised the same thing this week.
+    counts_enabled: bool = True
 
     def is_quiet(self, now: datetime) -> bool:
         return self.quiet_until is not None and now < self.quiet_until

@@ -32,6 +32,7 @@ from storage.crypto import (
 )
 from storage.errors import StorageError
 from storage.models import (
+    CRISIS_TAG,
     ROUTINE_PARTS,
     Delivery,
     DeliveryKind,
@@ -62,7 +63,7 @@ _PERSON_COLUMNS = (
     "chat_id, first_seen, time_zone, prompt_time, prompt_frequency, prompts_enabled, "
     "recap_weekday, recap_time, quiet_until, country, active, onboarded, next_prompt_at, "
     "next_recap_at, gentle_next, trusted_name, trusted_contact, routines_enabled, tender_until, "
-    "therapist, therapy_said_at"
+    "therapist, therapy_said_at, counts_enabled"
 )
 _ENTRY_COLUMNS = "id, chat_id, kind, text, tags, rating, prompt_id, extra, created_at, for_therapy"
 _DELIVERY_COLUMNS = (
@@ -154,6 +155,12 @@ def _password(conninfo: str) -> str | None:
         return urlsplit(conninfo).password
     except ValueError:
         return None
+
+
+def _tag_pattern(tag: str) -> str:
+    """A LIKE pattern that finds ``tag`` in a stored JSON list of tags."""
+    escaped = tag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f'%"{escaped}"%'
 
 
 class PostgresRepository(Repository):
@@ -280,6 +287,7 @@ class PostgresRepository(Repository):
             tender_until=from_instant(row[18]),
             therapist=row[19],
             therapy_said_at=from_instant(row[20]),
+            counts_enabled=row[21],
         )
 
     def _entry_from(self, row: Sequence[Any]) -> Entry:
@@ -477,6 +485,24 @@ class PostgresRepository(Repository):
             "DELETE FROM entries WHERE id = %s AND chat_id = %s", (entry_id, chat_id)
         )
         return deleted == 1
+
+    async def count_people_with(
+        self, kind: EntryKind | None, since: datetime, *, tag: str | None = None
+    ) -> int:
+        # Tags are kept as a JSON list of ids: a tag matches as its quoted id, with LIKE's own
+        # wildcards in it escaped. Words read as a crisis carry CRISIS_TAG and never count.
+        where = ["created_at >= %s", "tags NOT LIKE %s ESCAPE '\\'"]
+        params: list[Any] = [to_instant(since), _tag_pattern(CRISIS_TAG)]
+        if kind is not None:
+            where.append("kind = %s")
+            params.append(str(kind))
+        if tag is not None:
+            where.append("tags LIKE %s ESCAPE '\\'")
+            params.append(_tag_pattern(tag))
+        row = await self._fetchone(
+            f"SELECT count(DISTINCT chat_id) FROM entries WHERE {' AND '.join(where)}", params
+        )
+        return int(row[0])
 
     async def mark_for_therapy(self, chat_id: int, entry_id: int, marked: bool) -> bool:
         changed = await self._write(

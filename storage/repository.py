@@ -55,6 +55,7 @@ PERSON_FIELDS = frozenset(
         "tender_until",
         "therapist",
         "therapy_said_at",
+        "counts_enabled",
     }
 )
 
@@ -147,6 +148,13 @@ class Repository(ABC):
     @abstractmethod
     async def delete_entry(self, chat_id: int, entry_id: int) -> bool:
         """Delete the person's own entry; False when there is no such entry of theirs."""
+
+    @abstractmethod
+    async def count_people_with(
+        self, kind: EntryKind | None, since: datetime, *, tag: str | None = None
+    ) -> int:
+        """How many people kept an entry of ``kind`` (any kind when None), tagged ``tag`` when
+        given, at or after ``since``; entries whose words read as a crisis never count."""
 
     @abstractmethod
     async def mark_for_therapy(self, chat_id: int, entry_id: int, marked: bool) -> bool:

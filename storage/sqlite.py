@@ -26,6 +26,7 @@ from storage.crypto import TextCipher
 from storage.errors import DatabaseUnreadableError, StorageError
 from storage.migrate import migrate
 from storage.models import (
+    CRISIS_TAG,
     ROUTINE_PARTS,
     Delivery,
     DeliveryKind,
@@ -53,7 +54,7 @@ _PERSON_COLUMNS = (
     "chat_id, first_seen, time_zone, prompt_time, prompt_frequency, prompts_enabled, "
     "recap_weekday, recap_time, quiet_until, country, active, onboarded, next_prompt_at, "
     "next_recap_at, gentle_next, trusted_name, trusted_contact, routines_enabled, tender_until, "
-    "therapist, therapy_said_at"
+    "therapist, therapy_said_at, counts_enabled"
 )
 _ENTRY_COLUMNS = "id, chat_id, kind, text, tags, rating, prompt_id, extra, created_at, for_therapy"
 _DELIVERY_COLUMNS = (
@@ -61,7 +62,7 @@ _DELIVERY_COLUMNS = (
     "again_at"
 )
 _BOOL_FIELDS = frozenset(
-    {"prompts_enabled", "active", "onboarded", "gentle_next", "routines_enabled"}
+    {"prompts_enabled", "active", "onboarded", "gentle_next", "routines_enabled", "counts_enabled"}
 )
 _INSTANT_FIELDS = frozenset(
     {"quiet_until", "next_prompt_at", "next_recap_at", "tender_until", "therapy_said_at"}
@@ -130,6 +131,7 @@ def _person(row: sqlite3.Row | tuple[Any, ...]) -> Person:
         tender_until=from_epoch(row[18]),
         therapist=row[19],
         therapy_said_at=from_epoch(row[20]),
+        counts_enabled=bool(row[21]),
     )
 
 
@@ -162,6 +164,12 @@ def _delivery(row: sqlite3.Row | tuple[Any, ...]) -> Delivery:
         error=row[9],
         again_at=from_epoch(row[10]),
     )
+
+
+def _tag_pattern(tag: str) -> str:
+    """A LIKE pattern that finds ``tag`` in a stored JSON list of tags."""
+    escaped = tag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f'%"{escaped}"%'
 
 
 class SqliteRepository(Repository):
@@ -507,6 +515,24 @@ class SqliteRepository(Repository):
             )
             == 1
         )
+
+    async def count_people_with(
+        self, kind: EntryKind | None, since: datetime, *, tag: str | None = None
+    ) -> int:
+        # Tags are kept as a JSON list of ids: a tag matches as its quoted id, with LIKE's own
+        # wildcards in it escaped. Words read as a crisis carry CRISIS_TAG and never count.
+        where = ["created_at >= ?", "tags NOT LIKE ? ESCAPE '\\'"]
+        params: list[Any] = [to_epoch(since), _tag_pattern(CRISIS_TAG)]
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(str(kind))
+        if tag is not None:
+            where.append("tags LIKE ? ESCAPE '\\'")
+            params.append(_tag_pattern(tag))
+        row = await self._fetchone(
+            f"SELECT count(DISTINCT chat_id) FROM entries WHERE {' AND '.join(where)}", params
+        )
+        return int(row[0])
 
     async def mark_for_therapy(self, chat_id: int, entry_id: int, marked: bool) -> bool:
         changed = await self._write(

@@ -9,7 +9,9 @@ day after a crisis or a check:
   directory for their country where one is known). At most once a week; "not now" and no
   answer are respected with silence.
 
-Every addition is skipped where the recap carries help lines instead.
+And after any week without words read as a crisis: how many people here had a hard moment (or
+kept a small win) this week too (bot/shared_counts.py). Every addition is skipped where the
+recap carries help lines instead.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from typing import TYPE_CHECKING
 
 from bot.kept_notes import give_back
 from bot.recap.story import WeekFacts
-from storage.models import Person
+from bot.shared_counts import count_line
+from storage.models import EntryKind, Person
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -37,9 +40,13 @@ def wants_more(services: Services, person: Person, facts: WeekFacts) -> bool:
 
 async def recap_additions(services: Services, person: Person, facts: WeekFacts) -> list[str]:
     """The blocks to add after the recap's story, in order (none for most weeks)."""
-    if not wants_more(services, person, facts):
-        return []
     blocks: list[str] = []
+    if not facts.crisis_moments:
+        company = await company_line(services, person, facts)
+        if company is not None:
+            blocks.append(company)
+    if not wants_more(services, person, facts):
+        return blocks
     note = await give_back(services, person.chat_id, max_length=NOTE_IN_RECAP_MAX_CHARS)
     if note is not None:
         blocks.append(note)
@@ -47,6 +54,16 @@ async def recap_additions(services: Services, person: Person, facts: WeekFacts) 
     if therapy is not None:
         blocks.append(therapy)
     return blocks
+
+
+async def company_line(services: Services, person: Person, facts: WeekFacts) -> str | None:
+    """How many people here had a hard moment (or kept a small win) this week, as the person
+    did: never after a week with words read as a crisis (the caller checks), never under 20."""
+    if facts.setbacks:
+        return await count_line(services, person, "counts.recap_setback", EntryKind.SETBACK)
+    if facts.wins:
+        return await count_line(services, person, "counts.recap_win", EntryKind.WIN)
+    return None
 
 
 async def therapy_line(services: Services, person: Person) -> str | None:

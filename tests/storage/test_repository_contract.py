@@ -12,6 +12,7 @@ import pytest
 from storage.bounds import MAX_STORED_TEXT_CHARS
 from storage.errors import StorageError
 from storage.models import (
+    CRISIS_TAG,
     QUIET_UNTIL_TURNED_BACK_ON,
     DeliveryKind,
     DeliveryStatus,
@@ -145,6 +146,30 @@ async def test_notes_are_the_persons_own_kept_once_per_setback_and_given_back(
     assert await repo.delete_note(1, later.id) is False
     await repo.delete_person(1)
     assert await repo.list_notes(1) == []
+
+
+async def test_people_counted_by_what_they_kept_never_by_a_crisis(repo: Repository) -> None:
+    since = NOW - timedelta(days=7)
+    assert await repo.count_people_with(EntryKind.WIN, since) == 0
+    for chat_id in (1, 2, 3, 4):
+        person = await repo.ensure_person(chat_id, NOW)
+        assert person.counts_enabled is True
+    await repo.add_entry(NewEntry(1, EntryKind.WIN, NOW, tags=["paused"]))
+    await repo.add_entry(NewEntry(1, EntryKind.WIN, NOW, tags=["paused"]))  # one person, once
+    await repo.add_entry(NewEntry(2, EntryKind.WIN, NOW, tags=["listened_without_fixing"]))
+    await repo.add_entry(NewEntry(3, EntryKind.WIN, NOW - timedelta(days=8), tags=["paused"]))
+    await repo.add_entry(NewEntry(4, EntryKind.SETBACK, NOW, tags=[CRISIS_TAG]))
+    await repo.add_entry(NewEntry(3, EntryKind.SETBACK, NOW, tags=["sad"]))
+    assert await repo.count_people_with(EntryKind.WIN, since) == 2
+    assert await repo.count_people_with(EntryKind.WIN, since, tag="paused") == 1
+    # "_" is a letter here, not a wildcard.
+    assert await repo.count_people_with(EntryKind.WIN, since, tag="listened_without_fixing") == 1
+    assert await repo.count_people_with(EntryKind.WIN, since, tag="listenedXwithout_fixing") == 0
+    assert await repo.count_people_with(EntryKind.SETBACK, since) == 1
+    assert await repo.count_people_with(None, since) == 3
+    assert await repo.count_people_with(None, NOW - timedelta(days=30)) == 3
+    person = await repo.update_person(1, counts_enabled=False)
+    assert person.counts_enabled is False and await repo.get_person(1) == person
 
 
 async def test_entries_marked_for_therapy_and_the_therapist_answer(repo: Repository) -> None:

@@ -15,3 +15,7 @@ ALTER TABLE entries ADD COLUMN for_therapy boolean NOT NULL DEFAULT false;
 ALTER TABLE people ADD COLUMN therapist text
     CHECK (therapist IN ('yes', 'not_now', 'would_like'));
 ALTER TABLE people ADD COLUMN therapy_said_at timestamptz;
+
+-- Shared humanity without exposure (see the SQLite migration of the same number).
+ALTER TABLE people ADD COLUMN counts_enabled boolean NOT NULL DEFAULT true;
+CREATE INDEX entries_by_time ON entries (created_at);

@@ -23,3 +23,9 @@ ALTER TABLE entries ADD COLUMN for_therapy INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE people ADD COLUMN therapist TEXT
     CHECK (therapist IN ('yes', 'not_now', 'would_like'));
 ALTER TABLE people ADD COLUMN therapy_said_at INTEGER;
+
+-- Shared humanity without exposure: how many people here practised the same thing this week
+-- (bot/shared_counts.py), shown only from 20 people up, and only to people who leave this on
+-- (/settings). The index keeps "entries of the last seven days" from reading every entry.
+ALTER TABLE people ADD COLUMN counts_enabled INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX entries_by_time ON entries (created_at);

@@ -126,3 +126,21 @@ async def test_after_a_hard_week_the_therapy_line_once_a_week_as_the_person_said
     text = await week_text(crisis)
     assert "session" not in text
     assert (await repo.get_person(2614)).therapy_said_at is None  # type: ignore[union-attr]
+
+
+async def test_the_recap_counts_people_with_a_hard_moment_from_20_up(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    repo = bot.services.repo
+    await repo.ensure_person(2621, bot.services.clock.now())
+    await repo.update_person(2621, time_zone=BERLIN, onboarded=True)
+    await hard_week(bot, 2621)
+    for chat_id in range(70_000, 70_018):  # with the person, 19
+        await repo.ensure_person(chat_id, bot.services.clock.now())
+        await add(repo, chat_id, EntryKind.SETBACK, at_local(MONDAY, 12, 0, BERLIN), tags=["sad"])
+    ru = emulator.person(2621, "Ru")
+    assert "people here" not in await week_text(ru)
+    await repo.ensure_person(70_018, bot.services.clock.now())
+    await add(repo, 70_018, EntryKind.SETBACK, at_local(MONDAY, 12, 0, BERLIN), tags=["sad"])
+    text = await week_text(ru)
+    assert "You weren't alone in it: 20 people here had a hard moment this week too." in text
