@@ -62,6 +62,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("setback", "A hard moment, met with kindness"),
     ("reflect", "Look back on time with someone"),
     ("journal", "Your entries, newest first"),
+    ("note", "A few kind words to yourself"),
     ("week", "A look back at this week"),
     ("share", "A summary of your weeks, as a PDF"),
     ("pause", "For hard moments: grounding and help"),

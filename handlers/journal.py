@@ -6,6 +6,8 @@
                  ‹ Newer / Older › to move between pages
     Read N ──> (an entry too long for a page) the same message shows it whole, in parts that
                each fit one message, with "Read on ›" / "‹ Back a part" and "Back to the journal"
+    Notes to yourself (N) ──> the person's notes to themselves (handlers/notes.py)
+    Therapy N ──> the entry is marked "to talk about in therapy" (or unmarked), page again
     Delete N ──> the same message asks "Delete this entry?" ── Yes, delete it ──> gone, page again
                                                             └─ Keep it ─────────> page again
 
@@ -37,6 +39,7 @@ from bot.recap.labels import REFLECT_QUESTIONS, reflect_answers, shown_kind
 from bot.services import Services, services
 from handlers.entry_text import drop_draft, fit_words, in_parts, shorten
 from handlers.flow import end_all_flows
+from handlers.notes import journal_button as notes_button
 from scheduler.timecalc import is_valid_zone
 from storage.models import Entry, EntryKind, Person
 
@@ -54,8 +57,9 @@ CB_DELETE = "jr:del:"
 CB_YES = "jr:yes:"
 CB_KEEP = "jr:keep:"
 CB_READ = "jr:read:"
+CB_THERAPY = "jr:th:"
 PATTERN = (
-    r"^jr:(page:[0-9]{1,6}|(del|yes):[0-9]{1,18}:[0-9]{1,6}|keep:[0-9]{1,6}"
+    r"^jr:(page:[0-9]{1,6}|(del|yes|th):[0-9]{1,18}:[0-9]{1,6}|keep:[0-9]{1,6}"
     r"|read:[0-9]{1,18}:[0-9]{1,6}:[0-9]{1,3})\Z"
 )
 
@@ -122,6 +126,8 @@ def show_entry(
     key = "journal.entry" if number is not None else "journal.single_entry"
     if number is not None:
         values["number"] = number
+    if entry.for_therapy:
+        values["kind"] = f"{values['kind']} · {svc.ui('therapy.journal_mark')}"
     body = entry_context(entry, svc)
     if entry.text:
         body.append(escape(entry.text if limit is None else shorten(entry.text, limit)))
@@ -133,10 +139,13 @@ def show_entry(
 async def page_view(
     svc: Services, chat_id: int, page: int, locale: str
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The text and buttons of one page (clamped to the pages that exist)."""
+    """The text and buttons of one page (clamped to the pages that exist), with the way to the
+    person's notes to themselves when they kept any."""
     total = await svc.repo.count_entries(chat_id)
+    notes = len(await svc.repo.list_notes(chat_id))
+    notes_row = [[notes_button(svc, notes)]] if notes else []
     if total == 0:
-        return svc.ui("journal.empty"), None
+        return svc.ui("journal.empty"), InlineKeyboardMarkup(notes_row) if notes else None
     last_page = (total - 1) // PAGE_SIZE
     page = max(0, min(page, last_page))
     entries = await svc.repo.list_entries(chat_id, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
@@ -154,6 +163,13 @@ async def page_view(
         for n, e in enumerate(entries, start=first)
     ]
     rows = [deletes[i : i + 3] for i in range(0, len(deletes), 3)]
+    therapy = [
+        InlineKeyboardButton(
+            svc.ui("therapy.journal_button", number=n), callback_data=f"{CB_THERAPY}{e.id}:{page}"
+        )
+        for n, e in enumerate(entries, start=first)
+    ]
+    rows += [therapy[i : i + 3] for i in range(0, len(therapy), 3)]
     reads = [
         InlineKeyboardButton(
             svc.ui("journal.read_button", number=n), callback_data=f"{CB_READ}{e.id}:{page}:0"
@@ -177,6 +193,7 @@ async def page_view(
         )
     if moves:
         rows.append(moves)
+    rows += notes_row
     return "\n\n".join(lines), InlineKeyboardMarkup(rows)
 
 
@@ -298,6 +315,15 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             fit_words(confirmation, entry.text or ""),
             confirm_keyboard(entry_id, page, svc.ui),
         )
+    elif action == "th":
+        entry_id, page = numbers
+        entry = await svc.repo.get_entry(chat_id, entry_id)
+        if entry is None:
+            await query.answer(svc.ui("journal.gone"))
+            return
+        await svc.repo.mark_for_therapy(chat_id, entry_id, not entry.for_therapy)
+        await query.answer(svc.ui("therapy.unmarked" if entry.for_therapy else "therapy.marked"))
+        await replace_message(update, *await page_view(svc, chat_id, page, locale))
     else:  # "yes"
         entry_id, page = numbers
         if not await svc.repo.delete_entry(chat_id, entry_id):

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.recap.additions import recap_additions
 from bot.recap.chart import chart_caption, render_week_chart
 from bot.recap.phrases import recap_phrases
 from bot.recap.story import WeekFacts, recap_text, week_facts
@@ -71,6 +72,7 @@ async def compose_weekly_recap(services: Services, person: Person, day_in_week: 
         facts = replace(facts, crisis_moments=1)
     phrases = recap_phrases()
     text = recap_text(facts, services.library, phrases, services.rng, country=person.country)
+    text = "\n\n".join([text, *await recap_additions(services, person, facts)])
     if facts.is_quiet or facts.only_crisis:
         return Recap(text)
     return Recap(text, render_week_chart(facts, phrases), chart_caption(facts, phrases))

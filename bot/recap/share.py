@@ -25,6 +25,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -142,6 +143,28 @@ def latin1(text: str) -> str:
 def plain_text(markup: str) -> str:
     """Content written as Telegram HTML (a daily question), as plain text for the PDF."""
     return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+@dataclass(frozen=True, slots=True)
+class PdfSection:
+    """A section the caller words itself (from bot/content): a heading, an optional line under
+    it, and items, each a small line (a date, say) over the person's own words (or, with no
+    words, the line alone)."""
+
+    heading: str
+    items: tuple[tuple[str, str], ...]
+    intro: str | None = None
+
+
+def _section(pdf: _SummaryPdf, section: PdfSection) -> None:
+    _line(pdf, section.heading, size=13, style="B", gap=1.5)
+    if section.intro:
+        _line(pdf, section.intro, size=10, gap=2)
+    for label, words in section.items:
+        _line(pdf, label, size=9 if words else 11, gap=0.5 if words else 2)
+        if words:
+            _line(pdf, words, size=11, gap=2.5)
+    pdf.ln(2)
 
 
 class _SummaryPdf(FPDF):
@@ -273,8 +296,11 @@ def build_share_pdf(
     library: Library,
     phrases: RecapPhrases,
     compress: bool = True,
+    opening: Sequence[PdfSection] = (),
+    closing: Sequence[PdfSection] = (),
 ) -> bytes:
-    """A PDF of the given weeks, oldest first."""
+    """A PDF of the given weeks, oldest first; ``opening`` sections come before the first
+    week, ``closing`` ones after the last."""
     p = phrases
     ordered = sorted(weeks, key=lambda w: w.monday)
     pdf = _SummaryPdf()
@@ -297,6 +323,8 @@ def build_share_pdf(
         ),
         gap=4,
     )
+    for section in opening:
+        _section(pdf, section)
     kinds = {
         EntryKind.WIN: p("share.kind_win"),
         EntryKind.SETBACK: p("share.kind_setback"),
@@ -357,4 +385,8 @@ def build_share_pdf(
             _line(pdf, p("share.words_heading"), size=13, style="B", gap=1.5)
             for kept in written:
                 _kept_words(pdf, p, library, kept, kinds)
+    if closing:
+        pdf.ln(2)
+    for section in closing:
+        _section(pdf, section)
     return bytes(pdf.output())

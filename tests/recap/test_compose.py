@@ -170,7 +170,7 @@ async def test_a_full_week(services: Services) -> None:
     assert "On days that held a connected moment, you also listened without fixing twice." in text
     assert "paused before reacting once." not in text  # not on a connected day
     assert "You named one hard moment here" in text and "<i>frustrated</i>" in text
-    assert "join a small group" in text
+    assert "tell one person who respects your limits" in text  # one rung above one-to-one
     assert "One week is a small window" not in text  # no routines data, no pattern
     assert recap.chart_png is not None and png_size(recap.chart_png) == (1080, 1080)
     assert recap.chart_caption is not None and len(recap.chart_caption) <= 200

@@ -72,7 +72,9 @@ async def test_pages_newest_first_in_the_persons_own_dates(
         "Felt heard: Yes · Showed interest: Yes · Stayed steady: Yes\nentry 3"
     ) in page.text
     assert "5. November 21 · Small win" in page.text and "entry 5" not in page.text
-    assert page.button_texts() == [f"Delete {n}" for n in range(1, 6)] + ["Older ›"]
+    assert page.button_texts() == [f"Delete {n}" for n in range(1, 6)] + [
+        f"Therapy {n}" for n in range(1, 6)
+    ] + ["Older ›"]
 
     await press_and_check_answered(gil, "Older ›", page)
     await wait_for_text(gil, page, "6 to 10 of 12")
@@ -87,7 +89,7 @@ async def test_pages_newest_first_in_the_persons_own_dates(
     await wait_for_text(gil, page, "11 to 12 of 12")
     assert "11. November 15 · Reflection\nentry 10" in page.text
     assert "12. November 14 · Time with someone" in page.text and "entry 11" in page.text
-    assert page.button_texts() == ["Delete 11", "Delete 12", "‹ Newer"]
+    assert page.button_texts() == ["Delete 11", "Delete 12", "Therapy 11", "Therapy 12", "‹ Newer"]
 
     await press_and_check_answered(gil, "‹ Newer", page)
     await wait_for_text(gil, page, "6 to 10 of 12")

@@ -47,7 +47,7 @@ async def test_week_sends_the_picture_then_the_recap(
     assert "you also listened without fixing twice" in text
     assert "You named one hard moment here" in text and "frustrated" in text
     # Looking back on time with someone is a one-to-one; the invitation is one rung up.
-    assert "join a small group" in text
+    assert "tell one person who respects your limits" in text
     assert await alex.wait_until_quiet() == []
 
 
