@@ -83,7 +83,12 @@ async def test_pages_newest_first_in_the_persons_own_dates(
     assert "10. November 16 · Hard moment: Sad\nentry 9" in page.text
     assert "1. " not in page.text and "5. " not in page.text
     assert "entry 4" not in page.text and "entry 10" not in page.text
-    assert page.button_texts() == [f"Delete {n}" for n in range(6, 11)] + ["‹ Newer", "Older ›"]
+    assert page.button_texts() == [
+        *(f"Delete {n}" for n in range(6, 11)),
+        *(f"Therapy {n}" for n in range(6, 11)),
+        "‹ Newer",
+        "Older ›",
+    ]
 
     await press_and_check_answered(gil, "Older ›", page)
     await wait_for_text(gil, page, "11 to 12 of 12")
