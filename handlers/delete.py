@@ -150,13 +150,13 @@ async def keep(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    keep_button = CallbackQueryHandler(keep, pattern=rf"^{CB_KEEP}$")
+    keep_button = CallbackQueryHandler(keep, pattern=rf"^{CB_KEEP}\Z")
     flow = Flow(
         name="delete",
         entry_points=[CommandHandler("delete", ask)],
         states={
-            ASKED: [CallbackQueryHandler(ask_again, pattern=rf"^{CB_YES}$"), keep_button],
-            SURE: [CallbackQueryHandler(erase, pattern=rf"^{CB_ERASE}$"), keep_button],
+            ASKED: [CallbackQueryHandler(ask_again, pattern=rf"^{CB_YES}\Z"), keep_button],
+            SURE: [CallbackQueryHandler(erase, pattern=rf"^{CB_ERASE}\Z"), keep_button],
         },
     )
     application.add_handler(flow, group=GROUP)

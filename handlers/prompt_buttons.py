@@ -34,8 +34,8 @@ PROMPT_AGAIN_AFTER = timedelta(hours=2)
 CB_LATER = "prompt:later:"
 CB_SKIP = "prompt:skip:"
 _DATE = r"(\d{4}-\d{2}-\d{2})"
-LATER_PATTERN = rf"^{CB_LATER}{_DATE}$"
-SKIP_PATTERN = rf"^{CB_SKIP}{_DATE}$"
+LATER_PATTERN = rf"^{CB_LATER}{_DATE}\Z"
+SKIP_PATTERN = rf"^{CB_SKIP}{_DATE}\Z"
 
 # Kept in the delivery's error column, so the record says why nothing was re-sent.
 SKIPPED_BY_PERSON = "skipped_by_person"

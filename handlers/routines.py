@@ -46,7 +46,7 @@ _ANSWERS = {
     "skip": RoutineAnswer.SKIPPED,
 }
 _CODES = {answer: code for code, answer in _ANSWERS.items()}
-PATTERN = rf"^{CB}:({'|'.join(ROUTINE_PARTS)}):({'|'.join(_ANSWERS)}):(\d{{8}})$"
+PATTERN = rf"^{CB}:({'|'.join(ROUTINE_PARTS)}):({'|'.join(_ANSWERS)}):(\d{{8}})\Z"
 # A check can be answered on its own day and the day after (a late-evening check answered in
 # the morning); anything older is left as it was.
 MAX_AGE_DAYS = 1

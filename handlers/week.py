@@ -48,8 +48,8 @@ PICK_WEEKS, ASK_WORDS = range(2)
 WEEK_CHOICES = (1, 2, 4)
 CB_WEEKS = "share:weeks:"
 CB_WORDS = "share:words:"
-PATTERN_WEEKS = rf"^{CB_WEEKS}({'|'.join(map(str, WEEK_CHOICES))})$"
-PATTERN_WORDS = rf"^{CB_WORDS}(yes|no):({'|'.join(map(str, WEEK_CHOICES))})$"
+PATTERN_WEEKS = rf"^{CB_WEEKS}({'|'.join(map(str, WEEK_CHOICES))})\Z"
+PATTERN_WORDS = rf"^{CB_WORDS}(yes|no):({'|'.join(map(str, WEEK_CHOICES))})\Z"
 LAST_WEEK_WORDS = frozenset({"last", "last week", "previous"})
 PDF_NAME = "kindling-look-back.pdf"
 
