@@ -29,6 +29,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
 from bot.logs import redact
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,11 @@ class KindlingBot(ExtBot[None]):
     # Per chat: the id of each message sent lately, with when it was sent (monotonic seconds).
     _sent: dict[int, dict[int, float]] | None = None
     _swept_at: float = 0.0
+    # Where each call's outcome is counted (``count_calls_in``).
+    _metrics: Metrics | None = None
+
+    def count_calls_in(self, metrics: Metrics) -> None:
+        self._metrics = metrics
 
     def recently_sent(self, chat_id: int) -> list[int]:
         """The ids of the messages sent to ``chat_id`` that Telegram still lets a bot delete
@@ -131,7 +137,14 @@ class KindlingBot(ExtBot[None]):
         return readable
 
     async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
-        result = await super()._post(endpoint, *args, **kwargs)
+        try:
+            result = await super()._post(endpoint, *args, **kwargs)
+        except Exception as error:
+            if self._metrics is not None:
+                self._metrics.count_call(endpoint, error)
+            raise
+        if self._metrics is not None:
+            self._metrics.count_call(endpoint, None)
         if endpoint in _SENDING:
             self._note_sent(result)
         fetched = _fetched.get()
