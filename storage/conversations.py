@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from storage.models import StoredBlob, StoredConversation
@@ -27,10 +28,16 @@ class ConversationStore(ABC):
 
     @abstractmethod
     async def save_persisted(
-        self, conversations: Sequence[StoredConversation], blobs: Sequence[StoredBlob]
+        self,
+        conversations: Sequence[StoredConversation],
+        blobs: Sequence[StoredBlob],
+        done: Sequence[tuple[int, int]] = (),
+        done_at: datetime | None = None,
     ) -> None:
         """Store (or forget) many conversation states and documents in one transaction: all of
-        them or, on an error, none."""
+        them or, on an error, none. ``done`` names the inbox updates (bot id, update id) whose
+        handling left exactly this state: they are marked done (at ``done_at``) in the same
+        transaction, so a state never exists without its update being done, nor the reverse."""
 
 
 # The rows of one flush, as each backend's statements take them.

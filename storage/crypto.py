@@ -46,6 +46,7 @@ SEALED_COLUMNS: dict[str, tuple[str, ...]] = {
     "entries": ("text", "extra"),
     "people": ("trusted_name", "trusted_contact"),
     "bot_blobs": ("data",),
+    "inbox": ("payload",),
 }
 
 

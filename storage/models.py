@@ -85,6 +85,9 @@ class NewEntry:
     rating: int | None = None
     prompt_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The update that made this entry (``bot.inbox.update_key``): the same update handled again
+    # after a crash gets the entry it made the first time instead of a second one.
+    update_key: str | None = None
 
 
 @dataclass(slots=True)
@@ -162,3 +165,21 @@ class StoredBlob:
     kind: str
     key: int
     data_json: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InboxUpdate:
+    """One update from Telegram as it arrived: its id, its chat (None when it has none) and its
+    JSON, kept until it is handled."""
+
+    update_id: int
+    chat_id: int | None
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Updates stored and not yet handled: how many, and when the oldest arrived."""
+
+    count: int
+    oldest_received_at: datetime | None

@@ -31,6 +31,7 @@ from storage.crypto import (
     check_key,
 )
 from storage.errors import StorageError
+from storage.inbox import Inbox
 from storage.models import (
     ROUTINE_PARTS,
     Delivery,
@@ -45,6 +46,7 @@ from storage.models import (
     StoredBlob,
     StoredConversation,
 )
+from storage.postgres_inbox import PostgresInbox
 from storage.postgres_migrate import migrate
 from storage.repository import PERSON_FIELDS, Repository
 from storage.target import redact_url
@@ -168,6 +170,7 @@ class PostgresRepository(Repository):
         self._max_size = max_size
         self._pool: AsyncConnectionPool | None = None
         self._conversations = PostgresConversationStore(self)
+        self._inbox = PostgresInbox(self)
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def open(self) -> None:
@@ -395,7 +398,7 @@ class PostgresRepository(Repository):
 
     async def delete_person(self, chat_id: int) -> None:
         async with self.transaction() as conn:
-            for table in ("entries", "deliveries", "routines", "conversations"):
+            for table in ("entries", "deliveries", "routines", "conversations", "inbox"):
                 await conn.execute(f"DELETE FROM {table} WHERE chat_id = %s".encode(), (chat_id,))
             await conn.execute(
                 "DELETE FROM bot_blobs WHERE kind IN ('user_data', 'chat_data') AND key = %s",
@@ -405,22 +408,39 @@ class PostgresRepository(Repository):
 
     # -- entries -----------------------------------------------------------------------------
     async def add_entry(self, entry: NewEntry) -> Entry:
-        row = await self._fetchone(
-            "INSERT INTO entries (chat_id, kind, text, tags, rating, prompt_id, extra, "
-            f"created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING {_ENTRY_COLUMNS}",
-            (
-                entry.chat_id,
-                str(entry.kind),
-                self._seal("entries.text", bound_text(entry.text)),
-                json.dumps(entry.tags, ensure_ascii=False),
-                entry.rating,
-                entry.prompt_id,
-                self._seal(
-                    "entries.extra", json.dumps(bound_extra(entry.extra), ensure_ascii=False)
-                ),
-                to_instant(entry.created_at),
-            ),
-        )
+        async with self.transaction() as conn:
+            row = await (
+                await conn.execute(
+                    "INSERT INTO entries (chat_id, kind, text, tags, rating, prompt_id, extra, "
+                    "created_at, update_key) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                    f"ON CONFLICT (update_key) DO NOTHING RETURNING {_ENTRY_COLUMNS}".encode(),
+                    (
+                        entry.chat_id,
+                        str(entry.kind),
+                        self._seal("entries.text", bound_text(entry.text)),
+                        json.dumps(entry.tags, ensure_ascii=False),
+                        entry.rating,
+                        entry.prompt_id,
+                        self._seal(
+                            "entries.extra",
+                            json.dumps(bound_extra(entry.extra), ensure_ascii=False),
+                        ),
+                        to_instant(entry.created_at),
+                        entry.update_key,
+                    ),
+                )
+            ).fetchone()
+            if row is None:
+                # The same update handled again after a crash: the entry it made the first time.
+                row = await (
+                    await conn.execute(
+                        f"SELECT {_ENTRY_COLUMNS} FROM entries "
+                        "WHERE update_key = %s AND chat_id = %s".encode(),
+                        (entry.update_key, entry.chat_id),
+                    )
+                ).fetchone()
+        if row is None:
+            raise StorageError("an entry's update key belongs to another chat")
         return self._entry_from(row)
 
     async def get_entry(self, chat_id: int, entry_id: int) -> Entry | None:
@@ -616,6 +636,10 @@ class PostgresRepository(Repository):
     def conversations(self) -> ConversationStore:
         return self._conversations
 
+    @property
+    def inbox(self) -> Inbox:
+        return self._inbox
+
 
 async def _claim(
     conn: AsyncConnection,
@@ -695,9 +719,13 @@ class PostgresConversationStore(ConversationStore):
         return {key: self.repo._unseal("bot_blobs.data", data) for key, data in rows}
 
     async def save_persisted(
-        self, conversations: Sequence[StoredConversation], blobs: Sequence[StoredBlob]
+        self,
+        conversations: Sequence[StoredConversation],
+        blobs: Sequence[StoredBlob],
+        done: Sequence[tuple[int, int]] = (),
+        done_at: datetime | None = None,
     ) -> None:
-        if not conversations and not blobs:
+        if not conversations and not blobs and not done:
             return
         gone_states, states, gone_blobs, documents = split_flush(
             conversations, blobs, lambda data: self.repo._seal("bot_blobs.data", data)
@@ -723,4 +751,11 @@ class PostgresConversationStore(ConversationStore):
                     "INSERT INTO bot_blobs (kind, key, data) VALUES (%s, %s, %s) "
                     "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
                     documents,
+                )
+            if done:
+                at = to_instant(done_at or datetime.now(UTC))
+                await cursor.executemany(
+                    "UPDATE inbox SET done_at = %s, payload = NULL "
+                    "WHERE bot_id = %s AND update_id = %s",
+                    [(at, bot_id, update_id) for bot_id, update_id in done],
                 )

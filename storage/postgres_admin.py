@@ -43,6 +43,7 @@ _PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "entries": ("id",),
     "people": ("chat_id",),
     "bot_blobs": ("kind", "key"),
+    "inbox": ("bot_id", "update_id"),
 }
 
 

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from storage.conversations import ConversationStore
+from storage.inbox import Inbox
 from storage.models import (
     Delivery,
     DeliveryKind,
@@ -115,11 +116,14 @@ class Repository(ABC):
 
     @abstractmethod
     async def delete_person(self, chat_id: int) -> None:
-        """Erase every row about the person: entries, deliveries, conversation state, settings."""
+        """Erase every row about the person: entries, deliveries, conversation state, settings,
+        and their updates in the inbox."""
 
     # -- entries -----------------------------------------------------------------------------
     @abstractmethod
-    async def add_entry(self, entry: NewEntry) -> Entry: ...
+    async def add_entry(self, entry: NewEntry) -> Entry:
+        """Store an entry; with an ``update_key`` already stored for this chat (the same update
+        handled again after a crash), the entry stored then, unchanged."""
 
     @abstractmethod
     async def get_entry(self, chat_id: int, entry_id: int) -> Entry | None:
@@ -222,3 +226,8 @@ class Repository(ABC):
     def conversations(self) -> ConversationStore:
         """The store behind the bot's persistence, on the same database (delete_person erases
         a person's rows there too)."""
+
+    @property
+    @abstractmethod
+    def inbox(self) -> Inbox:
+        """Updates stored before Telegram is told they arrived (storage/inbox.py)."""

@@ -24,6 +24,7 @@ from storage.bounds import bound_extra, bound_text
 from storage.conversations import ConversationStore
 from storage.crypto import TextCipher
 from storage.errors import DatabaseUnreadableError, StorageError
+from storage.inbox import Inbox
 from storage.migrate import migrate
 from storage.models import (
     ROUTINE_PARTS,
@@ -39,6 +40,7 @@ from storage.models import (
 )
 from storage.repository import PERSON_FIELDS, Repository
 from storage.sqlite_conversations import SqliteConversationStore
+from storage.sqlite_inbox import SqliteInbox
 from storage.sqlite_keys import adopt_key, verify_key
 
 log = logging.getLogger(__name__)
@@ -168,6 +170,7 @@ class SqliteRepository(Repository):
         self._file = sqlite_file.DatabaseFile(self.path)
         self._lock = asyncio.Lock()
         self._conversations = SqliteConversationStore(self)
+        self._inbox = SqliteInbox(self)
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def open(self) -> None:
@@ -417,6 +420,7 @@ class SqliteRepository(Repository):
                 await db.execute("DELETE FROM deliveries WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM routines WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))
+                await db.execute("DELETE FROM inbox WHERE chat_id = ?", (chat_id,))
                 await db.execute(
                     "DELETE FROM bot_blobs WHERE kind IN ('user_data', 'chat_data') AND key = ?",
                     (chat_id,),
@@ -428,12 +432,12 @@ class SqliteRepository(Repository):
 
     # -- entries -----------------------------------------------------------------------------
     async def add_entry(self, entry: NewEntry) -> Entry:
-        async with (
-            self._lock,
-            self.db.execute(
+        async with self._lock:
+            async with self.db.execute(
                 "INSERT INTO entries "
-                "(chat_id, kind, text, tags, rating, prompt_id, extra, created_at) "
-                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_ENTRY_COLUMNS}",
+                "(chat_id, kind, text, tags, rating, prompt_id, extra, created_at, update_key) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (update_key) DO NOTHING "
+                f"RETURNING {_ENTRY_COLUMNS}",
                 (
                     entry.chat_id,
                     str(entry.kind),
@@ -445,10 +449,19 @@ class SqliteRepository(Repository):
                         "entries.extra", json.dumps(bound_extra(entry.extra), ensure_ascii=False)
                     ),
                     to_epoch(entry.created_at),
+                    entry.update_key,
                 ),
-            ) as cursor,
-        ):
-            row = await cursor.fetchone()
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                # The same update handled again after a crash: the entry it made the first time.
+                async with self.db.execute(
+                    f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE update_key = ? AND chat_id = ?",
+                    (entry.update_key, entry.chat_id),
+                ) as cursor:
+                    row = await cursor.fetchone()
+        if row is None:
+            raise StorageError("an entry's update key belongs to another chat")
         return self._entry_from(row)
 
     async def get_entry(self, chat_id: int, entry_id: int) -> Entry | None:
@@ -665,3 +678,7 @@ class SqliteRepository(Repository):
     @property
     def conversations(self) -> ConversationStore:
         return self._conversations
+
+    @property
+    def inbox(self) -> Inbox:
+        return self._inbox

@@ -7,6 +7,7 @@ unit), so there is one writer, and a person's drafts are sealed like their entri
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from storage.conversations import ConversationStore, split_flush
@@ -27,12 +28,16 @@ class SqliteConversationStore(ConversationStore):
         return {key: (chat_id, state) for key, chat_id, state in rows}
 
     async def save_persisted(
-        self, conversations: Sequence[StoredConversation], blobs: Sequence[StoredBlob]
+        self,
+        conversations: Sequence[StoredConversation],
+        blobs: Sequence[StoredBlob],
+        done: Sequence[tuple[int, int]] = (),
+        done_at: datetime | None = None,
     ) -> None:
         # One transaction (one fsync) for a whole persistence flush, instead of one per
         # document and state: with many people active the flush otherwise holds the connection
         # for one commit per changed person, and their own saves wait behind it.
-        if not conversations and not blobs:
+        if not conversations and not blobs and not done:
             return
         gone_states, states, gone_blobs, documents = split_flush(
             conversations, blobs, lambda data: self.repo._seal("bot_blobs.data", data)
@@ -56,6 +61,13 @@ class SqliteConversationStore(ConversationStore):
                     "INSERT INTO bot_blobs (kind, key, data) VALUES (?, ?, ?) "
                     "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
                     documents,
+                )
+            if done:
+                at = int((done_at or datetime.now(UTC)).timestamp())
+                await db.executemany(
+                    "UPDATE inbox SET done_at = ?, payload = NULL "
+                    "WHERE bot_id = ? AND update_id = ?",
+                    [(at, bot_id, update_id) for bot_id, update_id in done],
                 )
 
     async def load_blobs(self, kind: str) -> dict[int, str]:
