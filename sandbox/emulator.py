@@ -862,6 +862,8 @@ class FaultPlan:
         self._delays: list[_Delay] = []
         self._refusing = False
         self._on_change: Callable[[], None] = lambda: None
+        # Seconds a long poll whose client vanished still counts as waiting (see linger_polls).
+        self.poll_linger = 0.0
 
     def fail_next(
         self,
@@ -901,6 +903,12 @@ class FaultPlan:
         are cut too. Turning it off serves normally again, on the same port, state intact."""
         self._refusing = on
         self._on_change()
+
+    def linger_polls(self, seconds: float) -> None:
+        """From now on, a long poll whose client vanished (a process killed while polling)
+        still counts as waiting for ``seconds``, as at Telegram, where it waits out its timeout:
+        meanwhile another getUpdates is refused with 409 Conflict."""
+        self.poll_linger = seconds
 
     @property
     def refusing(self) -> bool:
@@ -1478,6 +1486,8 @@ class BotApiEmulator:
         self._delivered_up_to = self._next_update_id - 1
         self._allowed_updates: list[str] = []
         self._poller: _Poller | None = None
+        # Until when (monotonic) a vanished client's poll still counts (FaultPlan.linger_polls).
+        self._lingering_until = 0.0
         self._callbacks: dict[str, _CallbackQuery] = {}
         self._callback_answers: list[tuple[str, dict[str, Any]]] = []
         self._callback_ids = itertools.count(4_100_000_000_000_000_001)
@@ -2276,6 +2286,8 @@ class BotApiEmulator:
             if self._poller is previous:
                 self._poller = None
 
+        if time.monotonic() < self._lingering_until:
+            raise ApiError(409, ERR_CONFLICT)
         if isinstance(params.get("allowed_updates"), list):
             self._allowed_updates = [str(kind) for kind in params["allowed_updates"]]
         self._confirm(params.get("offset"))
@@ -2301,6 +2313,8 @@ class BotApiEmulator:
         finally:
             if self._poller is poller:
                 self._poller = None
+            if poller.gone() and self.faults.poll_linger > 0:
+                self._lingering_until = time.monotonic() + self.faults.poll_linger
         if self.faults.refusing or poller.superseded:
             return []
         return self._deliverable(limit)

@@ -14,6 +14,7 @@ import time
 import psycopg
 import pytest
 
+from bot.app import CONFLICTS_BEFORE_STOPPING
 from sandbox.emulator import BotApiEmulator
 from storage.target import Backend, DatabaseTarget
 from tests.faults.processes import Kindling, start_kindling
@@ -96,6 +97,29 @@ async def test_a_standby_takes_over_when_the_active_process_is_killed(
         status = await second.stop()
     assert status == 0
     assert "Traceback" not in first.text + second.text, first.text + second.text
+
+
+async def test_a_takeover_waits_out_the_dead_ones_long_poll_without_stopping(
+    emulator: BotApiEmulator, database: DatabaseTarget
+) -> None:
+    """Telegram keeps a killed process's long poll waiting until its timeout: the new active
+    process meets it as 409 Conflicts, more than the three that mean "another Kindling on this
+    token", and carries on once it is gone instead of stopping."""
+    first, second = await start_pair(emulator, database)
+    try:
+        emulator.faults.linger_polls(3.0)
+        await first.kill()
+        ivy = emulator.person(7504, "Ivy")
+        await ivy.send("/help")
+        await ivy.expect("/journal", timeout=30)
+        assert emulator.stats["409"] > CONFLICTS_BEFORE_STOPPING
+        assert second.process.returncode is None
+        assert second.said("polling conflict after takeover counted=0")
+    finally:
+        await first.kill()
+        status = await second.stop()
+    assert status == 0
+    assert "another Kindling is already running" not in second.text
 
 
 async def test_three_processes_take_over_one_after_another(
