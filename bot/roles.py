@@ -30,8 +30,6 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
-from enum import StrEnum
 
 from telegram.error import TelegramError
 
@@ -45,9 +43,11 @@ from bot.app import (
 from bot.bot_api import ALLOWED_UPDATES, start_failure
 from bot.content.library import load_library
 from bot.content.ui import load_ui
-from bot.metrics import Metrics
+from bot.health import HealthServer, ProcessState, Role
 from bot.safety import load_crisis_detector
 from bot.settings import Settings, SettingsError
+from storage.backends import make_repository
+from storage.crypto import load_cipher
 from storage.leadership import Leadership, describe, make_leadership
 
 log = logging.getLogger(__name__)
@@ -65,32 +65,6 @@ EXIT_LOCK_LOST = 3
 EXIT_ANOTHER_INSTANCE = 2
 
 
-class Role(StrEnum):
-    STANDBY = "standby"
-    ACTIVE = "active"
-
-
-@dataclass
-class ProcessState:
-    """What this process is doing, for the health endpoint and the metrics."""
-
-    metrics: Metrics = field(default_factory=Metrics)
-    # Standing by (or not yet decided, while starting) until the lock is this process's.
-    role: Role = Role.STANDBY
-    # Monotonic instant the role was taken.
-    since: float = field(default_factory=time.monotonic)
-    application: KindlingApplication | None = None
-
-    def become(self, role: Role, how: str) -> None:
-        self.role, self.since = role, time.monotonic()
-        self.metrics.role_changes.labels(role=str(role)).inc()
-        self.metrics.active.set(1 if role is Role.ACTIVE else 0)
-        # WARNING for a takeover: it means another process died, which an operator wants to see
-        # whatever LOG_LEVEL says.
-        level = logging.WARNING if how == "took_over" else logging.INFO
-        log.log(level, "role=%s how=%s pid=%d", role, how, os.getpid())
-
-
 async def run_process(settings: Settings) -> int:
     """Stand by until this process holds the lock, then run the bot until it is told to stop.
     Returns the exit status."""
@@ -103,10 +77,17 @@ async def run_process(settings: Settings) -> int:
     log.info("leadership through %s", describe(settings.database))
     # What building the Application reads from disk and compiles (about 2 s, mostly the crisis
     # check's phrases), done before standing by so that a takeover does not wait for it. In a
-    # thread: the event loop stays free for the health endpoint meanwhile.
+    # thread: the event loop stays free meanwhile.
     await asyncio.to_thread(_warm_up)
+    # This process's own connection to the database, apart from the Application's (which
+    # only the active process has): the health endpoint reads the inbox's backlog through it.
+    key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    repo = make_repository(settings.database, cipher=load_cipher(key))
+    await repo.open()
+    health = HealthServer(state, lambda: repo.inbox.backlog(bot_id_of(settings)))
     waited = False
     try:
+        await _serve(health, settings.health_host, settings.health_port, "HEALTH")
         while not stop.is_set():
             if await leadership.try_acquire():
                 state.become(Role.ACTIVE, "took_over" if waited else "first")
@@ -119,6 +100,27 @@ async def run_process(settings: Settings) -> int:
         return 0
     finally:
         await leadership.release()
+        await health.stop()
+        await repo.close()
+
+
+def bot_id_of(settings: Settings) -> int:
+    """The bot's id, as Telegram gives it in getMe: the number before the token's colon."""
+    return int(settings.telegram_bot_token.get_secret_value().split(":", 1)[0])
+
+
+async def _serve(server: HealthServer, host: str, port: int, setting: str) -> None:
+    """Start a listener, unless its port is 0; a port it cannot have is one line for the
+    operator (several Kindlings on one machine each need their own)."""
+    if port == 0:
+        return
+    try:
+        await server.start(host, port)
+    except OSError as error:
+        raise SettingsError(
+            f"{setting}_PORT {port} on {host} cannot be used ({error.strerror or error}): give "
+            f"each Kindling on this machine its own {setting}_PORT, or set it to 0 for none."
+        ) from None
 
 
 def _warm_up() -> None:
@@ -142,7 +144,6 @@ async def run_active(
     application.on_stop_request = stop.set
     if took_over:
         application.conflicts_count_from = time.monotonic() + TAKEOVER_GRACE_SECONDS
-    state.application = application
     watchdog = asyncio.create_task(_watch_lock(leadership), name="kindling:leadership")
     try:
         await application.initialize()
@@ -163,7 +164,6 @@ async def run_active(
         if application.running:
             await application.stop()
         await application.shutdown()
-        state.application = None
     return EXIT_ANOTHER_INSTANCE if application.another_instance_running else 0
 
 
