@@ -46,6 +46,7 @@ from bot.content.ui import load_ui
 from bot.health import HealthServer, ProcessState, Role
 from bot.safety import load_crisis_detector
 from bot.settings import Settings, SettingsError
+from bot.webhook import InboxFeeder, WebhookListener, webhook_path
 from storage.backends import make_repository
 from storage.crypto import load_cipher
 from storage.leadership import Leadership, describe, make_leadership
@@ -85,13 +86,29 @@ async def run_process(settings: Settings) -> int:
     repo = make_repository(settings.database, cipher=load_cipher(key))
     await repo.open()
     health = HealthServer(state, lambda: repo.inbox.backlog(bot_id_of(settings)))
+    # Set when this process's listener stored an update: the feeder (when active) reads at once.
+    stored = asyncio.Event()
+    listener: WebhookListener | None = None
+    if settings.webhook_url is not None:
+        assert settings.webhook_secret is not None  # required with the URL (bot/settings.py)
+        listener = WebhookListener(
+            path=webhook_path(settings.webhook_url),
+            secret=settings.webhook_secret.get_secret_value(),
+            inbox=repo.inbox,
+            bot_id=bot_id_of(settings),
+            metrics=state.metrics,
+            on_stored=stored.set,
+        )
     waited = False
     try:
         await _serve(health, settings.health_host, settings.health_port, "HEALTH")
+        if listener is not None:
+            listen = (settings.webhook_listen_host, settings.webhook_listen_port)
+            await _serve(listener, *listen, "WEBHOOK_LISTEN")
         while not stop.is_set():
             if await leadership.try_acquire():
                 state.become(Role.ACTIVE, "took_over" if waited else "first")
-                return await run_active(settings, state, leadership, stop, took_over=waited)
+                return await run_active(settings, state, leadership, stop, stored, took_over=waited)
             if not waited:
                 state.become(Role.STANDBY, "started")
                 waited = True
@@ -100,6 +117,8 @@ async def run_process(settings: Settings) -> int:
         return 0
     finally:
         await leadership.release()
+        if listener is not None:
+            await listener.stop()
         await health.stop()
         await repo.close()
 
@@ -109,7 +128,9 @@ def bot_id_of(settings: Settings) -> int:
     return int(settings.telegram_bot_token.get_secret_value().split(":", 1)[0])
 
 
-async def _serve(server: HealthServer, host: str, port: int, setting: str) -> None:
+async def _serve(
+    server: HealthServer | WebhookListener, host: str, port: int, setting: str
+) -> None:
     """Start a listener, unless its port is 0; a port it cannot have is one line for the
     operator (several Kindlings on one machine each need their own)."""
     if port == 0:
@@ -135,6 +156,7 @@ async def run_active(
     state: ProcessState,
     leadership: Leadership,
     stop: asyncio.Event,
+    stored: asyncio.Event,
     *,
     took_over: bool,
 ) -> int:
@@ -145,17 +167,24 @@ async def run_active(
     if took_over:
         application.conflicts_count_from = time.monotonic() + TAKEOVER_GRACE_SECONDS
     watchdog = asyncio.create_task(_watch_lock(leadership), name="kindling:leadership")
+    feeder: asyncio.Task[None] | None = None
     try:
         await application.initialize()
         if application.post_init:
             await application.post_init(application)
         await _start_receiving(application, settings)
         await application.start()
+        if settings.webhook_url is not None:
+            inbox = application.services.repo.inbox
+            feed = InboxFeeder(application, inbox, bot_id_of(settings), stored)
+            feeder = asyncio.create_task(feed.run(), name="kindling:inbox-feeder")
         await stop.wait()
     finally:
-        watchdog.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watchdog
+        for task in (watchdog, feeder):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         # As run_polling ends, whatever happened: shutdown also closes the database when
         # initialize failed half-way (its thread would keep the process alive).
         assert application.updater is not None
@@ -168,8 +197,23 @@ async def run_active(
 
 
 async def _start_receiving(application: KindlingApplication, settings: Settings) -> None:
-    """Long polling (which first removes any webhook, as python-telegram-bot's bootstrap does)."""
+    """The webhook registered, or long polling (which first removes any webhook, as
+    python-telegram-bot's bootstrap does)."""
     assert application.updater is not None
+    if settings.webhook_url is not None:
+        assert settings.webhook_secret is not None
+        try:
+            await application.bot.set_webhook(
+                url=settings.webhook_url,
+                secret_token=settings.webhook_secret.get_secret_value(),
+                allowed_updates=ALLOWED_UPDATES,
+                max_connections=settings.webhook_max_connections,
+            )
+        except TelegramError as error:
+            base_url, token = settings.telegram_api_base_url, application.bot.token
+            raise SettingsError(start_failure(error, base_url, token)) from None
+        log.info("webhook registered max_connections=%d", settings.webhook_max_connections)
+        return
 
     def on_error(error: TelegramError) -> None:
         # As run_polling does: polling errors go to the error handlers (bot/app.py's
