@@ -1,4 +1,4 @@
-"""``python -m bench throughput|fanout|scale|recap|all [options]``: Kindling's benchmarks.
+"""``python -m bench throughput|fanout|scale|recap|inbox|all [options]``: Kindling's benchmarks.
 
 Each prints what it measured, on which machine and when, with its target; ``--help`` after a
 name lists that benchmark's options (for a quick run: ``fanout --people 1000``, ``recap --people
@@ -16,13 +16,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import fanout, recap_bench, state_scale, throughput
+from bench import fanout, inbox_cost, recap_bench, state_scale, throughput
 
 BENCHMARKS: dict[str, Callable[[Sequence[str] | None], int]] = {
     "throughput": throughput.main,
     "fanout": fanout.main,
     "scale": state_scale.main,
     "recap": recap_bench.main,
+    "inbox": inbox_cost.main,
 }
 
 

@@ -25,13 +25,13 @@ CHOICES = ("both", "sqlite", "postgres")
 NAMES = {Backend.SQLITE: "SQLite", Backend.POSTGRES: "PostgreSQL"}
 
 
-def add_backend_option(parser: argparse.ArgumentParser) -> None:
+def add_backend_option(parser: argparse.ArgumentParser, default: str = "both") -> None:
     parser.add_argument(
         "--backend",
         choices=CHOICES,
-        default="both",
-        help="the database Kindling runs on; both (the default) measures SQLite and PostgreSQL "
-        "side by side in one run",
+        default=default,
+        help=f"the database Kindling runs on ({default} unless given); both measures SQLite and "
+        "PostgreSQL side by side in one run",
     )
 
 

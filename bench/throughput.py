@@ -114,8 +114,9 @@ class FastClock:
         return self.start + timedelta(seconds=(time.monotonic() - self.started) * self.speed)
 
 
-def serve_kindling(speed: float, profile: str | None) -> None:
-    """In the child: Kindling as ``python -m bot`` runs it, on a faster clock."""
+def serve_kindling(speed: float, profile: str | None, durable: bool = True) -> None:
+    """In the child: Kindling as ``python -m bot`` runs it, on a faster clock (``durable=False``:
+    without its inbox, only for bench/inbox_cost.py's comparison)."""
     from bot.app import POLL_INTERVAL_SECONDS, build_application
     from bot.bot_api import ALLOWED_UPDATES
     from bot.logs import configure_logging
@@ -125,7 +126,7 @@ def serve_kindling(speed: float, profile: str | None) -> None:
     settings = load_settings()
     configure_logging(settings.log_level, secrets=[settings.telegram_bot_token.get_secret_value()])
     place_index()  # the start-up warm-up, done before polling so it is not measured
-    application = build_application(settings, clock=FastClock(speed))
+    application = build_application(settings, clock=FastClock(speed), durable=durable)
     if profile is None:
         application.run_polling(
             allowed_updates=ALLOWED_UPDATES, poll_interval=POLL_INTERVAL_SECONDS
@@ -166,6 +167,7 @@ async def start_bot(
     target: DatabaseTarget | None,
     speed: float,
     profile: str | None,
+    durable: bool = True,
 ) -> asyncio.subprocess.Process:
     """The echo bot when ``target`` is None, else Kindling on that database."""
     env = {
@@ -180,6 +182,8 @@ async def start_bot(
         command = ["-m", "bench.throughput", "--serve-kindling", "--speed", str(speed)]
         if profile:
             command += ["--profile", profile]
+        if not durable:
+            command += ["--without-inbox"]
     return await asyncio.create_subprocess_exec(
         sys.executable, *command, cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL
     )
@@ -267,6 +271,7 @@ async def measure(
     wins: int,
     speed: float,
     profile: str | None = None,
+    durable: bool = True,
 ) -> Run:
     """One bot's run: the echo bot when ``target`` is None, else Kindling on that database."""
     persons = [emulator.person(FIRST_CHAT_ID + n, f"P{n}") for n in range(people)]
@@ -275,7 +280,7 @@ async def measure(
     for person in persons:
         person._cursor = len(emulator.sent(person.chat_id))  # start reading from here
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    bot = await start_bot(emulator, target, speed, profile)
+    bot = await start_bot(emulator, target, speed, profile, durable)
     try:
         await emulator.wait_for_poller(timeout=60)
         await asyncio.sleep(1.0)  # the first poll answered, start-up requests done
@@ -287,7 +292,7 @@ async def measure(
         run_cpu = process_cpu(bot.pid) - bot_started
         emulator_cpu = time.process_time() - cpu_started
         calls = Counter(emulator.stats) - calls_before
-        await asyncio.sleep(1.0)  # persistence flushes every 0.5 s
+        await asyncio.sleep(1.0)  # anything still being written lands before the stop
     finally:
         await stop_bot(bot)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -392,9 +397,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add_backend_option(parser)
     parser.add_argument("--serve-kindling", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--without-inbox", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_kindling:
-        serve_kindling(args.speed, args.profile)
+        serve_kindling(args.speed, args.profile, durable=not args.without_inbox)
         return 0
     return 0 if asyncio.run(run(args)) else 1
 

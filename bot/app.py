@@ -24,6 +24,7 @@ from bot.bot_api import KindlingBot, start_failure
 from bot.clock import Clock, SystemClock
 from bot.content.library import load_library
 from bot.content.ui import load_ui
+from bot.inbox import DurableInbox, prune
 from bot.metrics import Metrics
 from bot.persistence import ConversationStorePersistence
 from bot.rate_limits import KindlingRateLimiter
@@ -31,6 +32,7 @@ from bot.services import Services
 from bot.settings import Settings, SettingsError
 from bot.update_order import PerChatUpdateProcessor
 from handlers import register_handlers
+from handlers.flow import flows
 from scheduler import ticker
 from storage.backends import make_repository
 from storage.crypto import load_cipher
@@ -59,6 +61,10 @@ LONG_POLL_SECONDS = 10
 # long poll, still waiting at Telegram, as 409 Conflicts: for this long after taking over they
 # are not counted as another instance (bot/roles.py sets ``conflicts_count_from``).
 TAKEOVER_GRACE_SECONDS = LONG_POLL_SECONDS + 5.0
+
+# Done updates are forgotten after a week (storage/inbox.py); checked this often.
+PRUNE_EVERY_SECONDS = 60 * 60
+PRUNE_FIRST_SECONDS = 60
 
 COMMANDS: list[tuple[str, str]] = [
     ("start", "Set up Kindling, or see your settings"),
@@ -174,14 +180,16 @@ def build_application(
     *,
     clock: Clock | None = None,
     metrics: Metrics | None = None,
+    durable: bool = True,
     **builder_options: Any,
 ) -> KindlingApplication:
+    """The bot, ready to run. ``durable=False`` leaves out the inbox (bot/inbox.py), writing
+    conversation state on python-telegram-bot's timer instead: only for a benchmark measuring
+    what the inbox costs; such a bot loses or repeats updates when it is killed."""
     metrics = metrics or Metrics()
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     repo = make_repository(settings.database, cipher=load_cipher(key))
-    persistence = ConversationStorePersistence(
-        repo.conversations, update_interval=settings.persistence_interval
-    )
+    persistence = ConversationStorePersistence(repo.conversations, per_update=durable)
     rate_limiter = KindlingRateLimiter(settings.telegram_rate_limit, max_retries=RATE_LIMIT_RETRIES)
     rate_limiter.on_rate_limited = metrics.rate_limited.inc
     bot = KindlingBot(
@@ -194,18 +202,31 @@ def build_application(
         rate_limiter=rate_limiter,
         defaults=Defaults(tzinfo=UTC, parse_mode=ParseMode.HTML),
     )
+    application: KindlingApplication | None = None
+
+    def flow_states(chat_id: int, user_id: int) -> dict[str, object | None]:
+        assert application is not None
+        return {flow.name: flow.active_state(chat_id, user_id) for flow in flows(application)}
+
+    async def settle(update: object) -> None:
+        assert application is not None and bot.inbox is not None
+        await bot.inbox.settle(update, application.user_data, application.chat_data)
+
+    if durable:
+        bot.keep_updates_in(DurableInbox(repo.inbox, persistence, flow_states))
     builder = (
         ApplicationBuilder()
         .application_class(KindlingApplication)
         .bot(bot)
         .persistence(persistence)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(settle=settle if durable else None))
         .post_init(_post_init)
     )
     for name, value in builder_options.items():
         builder = getattr(builder, name)(value)
-    application = builder.build()
-    assert isinstance(application, KindlingApplication)
+    built = builder.build()
+    assert isinstance(built, KindlingApplication)
+    application = built
     application.metrics = metrics
     bot.count_calls_in(metrics)
     application.services = Services(
@@ -219,4 +240,14 @@ def build_application(
     application.add_error_handler(_on_polling_error)
     register_handlers(application)
     ticker.register(application)
+    if durable and application.job_queue is not None:
+        application.job_queue.run_repeating(
+            _prune_inbox, interval=PRUNE_EVERY_SECONDS, first=PRUNE_FIRST_SECONDS
+        )
     return application
+
+
+async def _prune_inbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+    application = context.application
+    assert isinstance(application, KindlingApplication)
+    await prune(application.services.repo.inbox)

@@ -19,6 +19,7 @@ way to list what a bot sent.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from contextvars import ContextVar
@@ -28,6 +29,7 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
+from bot.inbox import DurableInbox
 from bot.logs import redact
 from bot.metrics import Metrics
 
@@ -68,6 +70,23 @@ class KindlingBot(ExtBot[None]):
     _swept_at: float = 0.0
     # Where each call's outcome is counted (``count_calls_in``).
     _metrics: Metrics | None = None
+    # Where each fetched batch is committed before it is handed out (bot/inbox.py); None
+    # only for a bot built without one (a benchmark's comparison).
+    _inbox: DurableInbox | None = None
+    # Whether the last attempt to store a batch failed (said once per outage in the log).
+    _inbox_failing: bool = False
+    # Whether a fetched batch went through the inbox since start-up (see get_updates).
+    _first_batch_kept: bool = False
+    # The commit of the last batch handed out, awaited before the next poll confirms it.
+    _storing: asyncio.Task[list[dict[str, Any]]] | None = None
+
+    @property
+    def inbox(self) -> DurableInbox | None:
+        return self._inbox
+
+    def keep_updates_in(self, inbox: DurableInbox) -> None:
+        """Commit each fetched batch to ``inbox`` before handing it out (bot/inbox.py)."""
+        self._inbox = inbox
 
     def count_calls_in(self, metrics: Metrics) -> None:
         self._metrics = metrics
@@ -118,6 +137,11 @@ class KindlingBot(ExtBot[None]):
         *args: Any,
         **kwargs: Any,
     ) -> tuple[Update, ...]:
+        await self._stored()
+        backlog = await self._backlog()
+        if backlog:
+            # What was stored before a restart goes first; no long poll to wait through for it.
+            kwargs["timeout"] = 0
         if self._read_past and (offset is None or 0 <= offset <= self._read_past):
             # The updater confirms through the last update it was given; a skipped update after
             # it would otherwise come back at every poll.
@@ -130,11 +154,68 @@ class KindlingBot(ExtBot[None]):
             await super().get_updates(offset, *args, **kwargs)
         finally:
             _fetched.reset(token)
-        updates = tuple(self._read(raw) for raw in fetched)
-        readable = tuple(update for update in updates if update is not None)
-        for update in readable:
+        readable = [(raw, update) for raw in fetched if (update := self._read(raw)) is not None]
+        if self._inbox is not None and readable and not self._first_batch_kept:
+            # After a restart Telegram may hand back updates fetched before it (and done, or
+            # pending and in the backlog): only the ones new to the inbox are handled.
+            kept = {item["update_id"] for item in await self._keep([raw for raw, _ in readable])}
+            readable = [(raw, update) for raw, update in readable if raw["update_id"] in kept]
+            self._first_batch_kept = True
+        elif self._inbox is not None and readable:
+            # Committed while the handlers start on it, and awaited before the next poll, whose
+            # offset confirms the batch; each update's settle waits for it too.
+            self._storing = self._inbox.keep_soon(self.id, [raw for raw, _ in readable])
+        updates = [*backlog, *(update for _, update in readable)]
+        for update in updates:
             self.insert_callback_data(update)
-        return readable
+        return tuple(updates)
+
+    async def _stored(self) -> None:
+        """The last batch is committed (or its failure noted) before its offset is confirmed."""
+        storing, self._storing = self._storing, None
+        if storing is None:
+            return
+        try:
+            await storing
+        except Exception as error:
+            self._inbox_down(error)
+        else:
+            self._inbox_up()
+
+    async def _backlog(self) -> list[Update]:
+        if self._inbox is None:
+            return []
+        try:
+            stored = await self._inbox.backlog(self.id)
+        except Exception as error:
+            # Asked again at the next poll: the backlog is only given out once it was read.
+            self._inbox_down(error)
+            return []
+        return [update for raw in stored if (update := self._read(raw)) is not None]
+
+    async def _keep(self, raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        assert self._inbox is not None
+        try:
+            kept = await self._inbox.keep(self.id, raw)
+        except Exception as error:
+            # The database cannot take them (locked past its timeout, gone, full). They are
+            # handled from memory, as without an inbox, rather than held back: a person
+            # writing now, perhaps in crisis, gets an answer (the crisis reply needs no
+            # database), and a step that cannot be saved says so.
+            self._inbox_down(error)
+            return raw
+        self._inbox_up()
+        return kept
+
+    def _inbox_up(self) -> None:
+        if self._inbox_failing:
+            self._inbox_failing = False
+            log.warning("inbox available again")
+
+    def _inbox_down(self, error: Exception) -> None:
+        if not self._inbox_failing:
+            self._inbox_failing = True
+            log.error("inbox unavailable type=%s handling=memory", type(error).__name__)
 
     async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
@@ -29,6 +31,8 @@ from storage.models import StoredBlob, StoredConversation
 
 USER_DATA = "user_data"
 CHAT_DATA = "chat_data"
+# The library's persistence timer, when ``settle`` writes everything (the most it allows).
+IDLE_TIMER_SECONDS = 60.0
 
 
 def _encode_key(key: ConversationKey) -> str:
@@ -40,14 +44,22 @@ def _decode_key(text: str) -> ConversationKey:
 
 
 class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
-    def __init__(self, store: ConversationStore, update_interval: float = 0.5) -> None:
+    def __init__(
+        self, store: ConversationStore, update_interval: float = 0.5, *, per_update: bool = False
+    ) -> None:
         super().__init__(
             store_data=PersistenceInput(
                 bot_data=False, chat_data=True, user_data=True, callback_data=False
             ),
-            update_interval=update_interval,
+            # With per-update commits the library's timer has nothing left to write; it still
+            # copies every changed document when it runs, so it runs seldom.
+            update_interval=IDLE_TIMER_SECONDS if per_update else update_interval,
         )
         self.store = store
+        # True: states and documents are written only by ``settle``, after each update, with its
+        # inbox "done" mark (bot/inbox.py); the library's timer writes (update_*, drop_*) are
+        # ignored, since they may catch another chat half-way through its update.
+        self.per_update = per_update
         self._conversations: dict[str, ConversationDict] = {}
         # The JSON the database holds for each (kind, key) that has a row, as read at start-up
         # and written since; a kind is in ``_loaded`` once all its rows were read.
@@ -56,6 +68,7 @@ class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any
         # Writes waiting for the transaction they will be committed in (the latest per key).
         self._pending_states: dict[tuple[str, str], StoredConversation] = {}
         self._pending_blobs: dict[tuple[str, int], StoredBlob] = {}
+        self._pending_done: list[tuple[int, int]] = []
         self._batch: asyncio.Future[None] | None = None
 
     async def _committed(self) -> None:
@@ -69,10 +82,12 @@ class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any
         # staged before the transaction begins.
         await asyncio.sleep(0)
         states, blobs = list(self._pending_states.values()), list(self._pending_blobs.values())
+        done = self._pending_done
         self._pending_states.clear()
         self._pending_blobs.clear()
+        self._pending_done = []
         self._batch = None  # writes staged from now on go in the next transaction
-        await self.store.save_persisted(states, blobs)
+        await self.store.save_persisted(states, blobs, done, datetime.now(UTC))
 
     async def _load(self, kind: str) -> dict[int, dict[str, Any]]:
         stored = await self.store.load_blobs(kind)
@@ -109,9 +124,51 @@ class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any
         self._conversations[name] = dict(conversations)
         return conversations
 
+    async def settle(
+        self,
+        conversations: Sequence[StoredConversation],
+        blobs: Sequence[StoredBlob],
+        done: tuple[int, int],
+    ) -> None:
+        """One handled update's chat: its states and documents (those that changed) with the
+        update's "done" mark, committed together (in one transaction with other chats' settles
+        that arrive meanwhile). Returns once committed."""
+        changed_states = [c for c in conversations if self._state_changed(c)]
+        changed_blobs = [b for b in blobs if self._blob_changed(b)]
+        for state in changed_states:
+            self._pending_states[(state.name, state.key)] = state
+        for blob in changed_blobs:
+            self._pending_blobs[(blob.kind, blob.key)] = blob
+        self._pending_done.append(done)
+        await self._committed()
+        for state in changed_states:
+            known = self._conversations.setdefault(state.name, {})
+            key = _decode_key(state.key)
+            if state.state_json is None:
+                known.pop(key, None)
+            else:
+                known[key] = json.loads(state.state_json)
+        for blob in changed_blobs:
+            if blob.data_json is None:
+                self._stored.pop((blob.kind, blob.key), None)
+            else:
+                self._stored[(blob.kind, blob.key)] = blob.data_json
+
+    def _state_changed(self, state: StoredConversation) -> bool:
+        known = self._conversations.get(state.name, {}).get(_decode_key(state.key))
+        stored = None if known is None else json.dumps(known)
+        return stored != state.state_json
+
+    def _blob_changed(self, blob: StoredBlob) -> bool:
+        return not (
+            blob.kind in self._loaded and self._stored.get((blob.kind, blob.key)) == blob.data_json
+        )
+
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
+        if self.per_update:
+            return
         known = self._conversations.setdefault(name, {})
         if known.get(key) == new_state:
             return
@@ -128,9 +185,13 @@ class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any
             known[key] = new_state
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
+        if self.per_update:
+            return
         await self._save(USER_DATA, user_id, json.dumps(data, default=str) if data else None)
 
     async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
+        if self.per_update:
+            return
         await self._save(CHAT_DATA, chat_id, json.dumps(data, default=str) if data else None)
 
     async def update_bot_data(self, data: dict[str, Any]) -> None:
@@ -140,11 +201,15 @@ class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any
         return None
 
     async def drop_chat_data(self, chat_id: int) -> None:
+        if self.per_update:
+            return
         self._pending_blobs[(CHAT_DATA, chat_id)] = StoredBlob(CHAT_DATA, chat_id, None)
         await self._committed()
         self._stored.pop((CHAT_DATA, chat_id), None)
 
     async def drop_user_data(self, user_id: int) -> None:
+        if self.per_update:
+            return
         self._pending_blobs[(USER_DATA, user_id)] = StoredBlob(USER_DATA, user_id, None)
         await self._committed()
         self._stored.pop((USER_DATA, user_id), None)

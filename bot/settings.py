@@ -103,9 +103,6 @@ class Settings(DatabaseSettings):
     # limit never holds back (they are bound only by each chat's own limit).
     telegram_rate_limit: float = Field(default=25.0, gt=0, le=1000)
     tick_seconds: float = Field(default=30.0, gt=0, le=60)
-    # How often python-telegram-bot writes conversation state to the database: short, so a
-    # restart loses at most this much of a half-finished conversation.
-    persistence_interval: float = Field(default=0.5, gt=0, le=60)
     # How long each side of /pause's breathing box lasts, overriding the seconds written in
     # grounding.toml; unset means those. Tests and demos shorten it.
     breathing_phase_seconds: float | None = Field(default=None, gt=0, le=10)

@@ -9,19 +9,31 @@ so a conversation never sees two of its own steps at once; different chats run c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.update_keys import reset_current_update, set_current_update
+
+log = logging.getLogger(__name__)
+
 # Updates in flight at once (across all chats); more wait for a slot, in order.
 MAX_CONCURRENT_UPDATES = 256
 
+# Called in an update's lane once it has been handled (bot/inbox.py commits its chat's state
+# with its "done" mark), before the chat's next update starts.
+Settle = Callable[[object], Awaitable[None]]
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+    def __init__(
+        self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES, settle: Settle | None = None
+    ) -> None:
         super().__init__(max_concurrent_updates)
+        self.settle = settle
         # One lock per chat with an update in flight or waiting, and how many updates hold or
         # wait for it. asyncio's locks wake waiters in the order they asked, which is the order
         # the updates arrived.
@@ -41,13 +53,27 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         lane.users += 1
         try:
             async with lane.lock:
-                await coroutine
+                token = set_current_update(update)
+                try:
+                    await coroutine
+                finally:
+                    reset_current_update(token)
+                if self.settle is not None:
+                    await self._settle(update)
         finally:
             lane.users -= 1
             if lane.users == 0:
                 # Nobody else holds or waits in this lane: forget it, so memory follows the
                 # people active now, not everyone ever seen.
                 del self._lanes[key]
+
+    async def _settle(self, update: object) -> None:
+        try:
+            await self.settle(update)  # type: ignore[misc]
+        except Exception as error:
+            # The update stays pending in the inbox and is handled again after a restart (its
+            # entry, if it made one, is found rather than stored twice).
+            log.error("update not settled type=%s", type(error).__name__)
 
     @property
     def lanes_open(self) -> int:

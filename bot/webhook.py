@@ -26,13 +26,13 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.inbox import chat_of
 from bot.metrics import Metrics
 from storage.inbox import Inbox
 from storage.models import InboxUpdate
@@ -48,22 +48,6 @@ FEED_BATCH = 500
 FEED_RETRY_SECONDS = 1.0
 # Telegram's updates are small; a larger body is not one.
 MAX_BODY_BYTES = 1024 * 1024
-
-
-def chat_of(raw: dict[str, Any]) -> int | None:
-    """The chat an update belongs to, read from its JSON (the sender's for a press on an inline
-    message), so that /delete can erase a person's updates waiting in the inbox."""
-    for kind, body in raw.items():
-        if kind == "update_id" or not isinstance(body, dict):
-            continue
-        message = body.get("message") if kind == "callback_query" else body
-        chat = message.get("chat") if isinstance(message, dict) else None
-        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
-            return int(chat["id"])
-        sender = body.get("from")
-        if isinstance(sender, dict) and isinstance(sender.get("id"), int):
-            return int(sender["id"])
-    return None
 
 
 def webhook_path(url: str) -> str:

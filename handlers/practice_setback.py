@@ -34,6 +34,7 @@ from telegram.ext import (
 from bot.content.library import Library
 from bot.formatting import escape
 from bot.services import Services, services
+from bot.update_keys import current_update_key
 from handlers.entry_text import (
     ANY_MESSAGE,
     NOT_WORDS,
@@ -350,6 +351,7 @@ async def save(
         NewEntry(
             chat_id=chat_id,
             kind=EntryKind.SETBACK,
+            update_key=current_update_key(EntryKind.SETBACK),
             created_at=now,
             text=draft["text"],
             tags=[draft["feeling"]],
@@ -370,6 +372,7 @@ async def keep_unfinished(svc: Services, chat_id: int, draft: dict[str, Any]) ->
         NewEntry(
             chat_id=chat_id,
             kind=EntryKind.SETBACK,
+            update_key=current_update_key(EntryKind.SETBACK),
             created_at=now,
             text=draft["text"],
             tags=[feeling] if feeling else [],

@@ -28,6 +28,7 @@ from telegram.ext import (
 
 from bot.content.library import Library
 from bot.services import Services, services
+from bot.update_keys import current_update_key
 from handlers.entry_text import (
     ANY_MESSAGE,
     NOT_WORDS,
@@ -190,6 +191,7 @@ async def receive_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         NewEntry(
             chat_id=chat_id,
             kind=EntryKind.WIN,
+            update_key=current_update_key(EntryKind.WIN),
             created_at=now,
             text=draft["text"],
             tags=[draft["kind"]],
@@ -233,6 +235,7 @@ async def keep_unfinished(svc: Services, chat_id: int, draft: dict[str, Any]) ->
         NewEntry(
             chat_id=chat_id,
             kind=EntryKind.WIN,
+            update_key=current_update_key(EntryKind.WIN),
             created_at=now,
             text=draft["text"],
             tags=[kind] if kind else [],

@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, MessageHandler, filters
 
 from bot.services import Services, services
+from bot.update_keys import current_update_key
 from handlers.entry_text import (
     NOT_WORDS,
     WORDS,
@@ -76,6 +77,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         NewEntry(
             chat_id=chat_id,
             kind=EntryKind.REFLECTION,
+            update_key=current_update_key(EntryKind.REFLECTION),
             created_at=now,
             text=text,
             prompt_id=delivery.prompt_id,

@@ -34,6 +34,7 @@ from telegram.ext import (
 
 from bot.content.ui import UiTexts
 from bot.services import services
+from bot.update_keys import current_update_key
 from handlers.entry_text import (
     ANY_MESSAGE,
     NOT_WORDS,
@@ -242,6 +243,7 @@ async def save(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | N
         NewEntry(
             chat_id=chat_id,
             kind=EntryKind.SOCIAL,
+            update_key=current_update_key(EntryKind.SOCIAL),
             created_at=now,
             text=note,
             tags=[*(f"{name}:{answers[name]}" for _, name, _ in QUESTIONS), together],

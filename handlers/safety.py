@@ -57,6 +57,7 @@ from telegram.ext import (
 from bot.formatting import locale_for
 from bot.safety import Assessment, CrisisDetector, Level, load_crisis_detector
 from bot.services import Services, services
+from bot.update_keys import current_update_key
 from handlers import pause
 from handlers.entry_text import DRAFT_KEY, clip_entry_text, text_after_command
 from handlers.flow import end_all_flows, flows
@@ -396,6 +397,7 @@ async def keep_what_was_written(svc: Services, chat_id: int, recording: Recordin
             NewEntry(
                 chat_id=chat_id,
                 kind=recording.kind,
+                update_key=current_update_key(recording.kind),
                 created_at=now,
                 text=text,
                 tags=[CRISIS_TAG],

@@ -755,7 +755,7 @@ class PostgresConversationStore(ConversationStore):
             if done:
                 at = to_instant(done_at or datetime.now(UTC))
                 await cursor.executemany(
-                    "UPDATE inbox SET done_at = %s, payload = NULL "
+                    "UPDATE inbox SET done_at = %s, payload = NULL, chat_id = NULL "
                     "WHERE bot_id = %s AND update_id = %s",
                     [(at, bot_id, update_id) for bot_id, update_id in done],
                 )

@@ -65,7 +65,7 @@ class SqliteConversationStore(ConversationStore):
             if done:
                 at = int((done_at or datetime.now(UTC)).timestamp())
                 await db.executemany(
-                    "UPDATE inbox SET done_at = ?, payload = NULL "
+                    "UPDATE inbox SET done_at = ?, payload = NULL, chat_id = NULL "
                     "WHERE bot_id = ? AND update_id = ?",
                     [(at, bot_id, update_id) for bot_id, update_id in done],
                 )

@@ -71,9 +71,8 @@ def logging_as_the_bot_sets_it_up(level: str, secrets: Sequence[str] = ()) -> It
 def make_settings(
     emulator: BotApiEmulator, database: Path | DatabaseTarget, **overrides: Any
 ) -> Settings:
-    """Settings against the emulator, saving half-finished conversations every 0.1 s so
-    restart tests need not wait long."""
-    return sandbox_settings(emulator, database, **{"persistence_interval": 0.1, **overrides})
+    """Settings against the emulator, with the test's database."""
+    return sandbox_settings(emulator, database, **overrides)
 
 
 async def seed_person(
@@ -149,7 +148,6 @@ async def start_bot_process(
         "TELEGRAM_BOT_TOKEN": emulator.token,
         "TELEGRAM_API_BASE_URL": emulator.base_url,
         **database_env(database),
-        "PERSISTENCE_INTERVAL": "0.1",
         "TICK_SECONDS": "0.5",
         "LOG_LEVEL": "WARNING",
         # No health endpoint unless a test asks for one: processes run side by side.

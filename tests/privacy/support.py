@@ -20,7 +20,7 @@ from bot.settings import FIXES
 from storage.target import Backend, DatabaseTarget
 
 # Every setting the bot reads from the environment (kept out of in-process runs).
-SETTING_NAMES = (*FIXES, "PERSISTENCE_INTERVAL")
+SETTING_NAMES = tuple(FIXES)
 
 
 def database_bytes(db_path: Path) -> bytes:

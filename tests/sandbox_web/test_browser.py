@@ -73,7 +73,7 @@ async def browser(chromium: Path) -> AsyncIterator[Any]:
 @pytest.fixture
 async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
     async with running_sandbox(
-        tmp_path / "kindling.db", port=0, clock=ManualClock(WEDNESDAY), persistence_interval=0.1
+        tmp_path / "kindling.db", port=0, clock=ManualClock(WEDNESDAY)
     ) as running:
         yield running
 

@@ -1,8 +1,8 @@
 -- The durable inbox: every update from Telegram is stored here before Telegram is told it
 -- arrived, and marked done in the same transaction as the conversation state its handling left
 -- (bot/inbox.py). payload is the update as Telegram sent it (sealed like every text a person
--- wrote) and is cleared once the update is done; the done row stays a week so that Telegram
--- delivering it again is recognised, then it is pruned. bot_id keeps two bots' update ids apart
+-- wrote); it and chat_id are cleared once the update is done, so a done row names nobody. A
+-- done row stays a week so that Telegram delivering it again is recognised, then it is pruned. bot_id keeps two bots' update ids apart
 -- (a new token counts from its own start).
 CREATE TABLE inbox (
     bot_id      INTEGER NOT NULL,
