@@ -14,13 +14,13 @@ from contextlib import asynccontextmanager
 
 import aiohttp
 import psycopg
-import pytest
 from aiohttp import web
 
 from sandbox.emulator import SECRET_HEADER, BotApiEmulator, EmulatedPerson, command_entities
 from storage.target import Backend, DatabaseTarget
 from tests.faults.processes import Kindling, free_port, start_kindling
 from tests.faults.support import wait_until
+from tests.faults.test_standby import entries_of, wait_for_stored_state
 
 SECRET = "kindling-test-secret_0123456789"
 PATH = "/telegram/updates"
@@ -158,11 +158,6 @@ def forged_message(person: EmulatedPerson, text: str) -> dict[str, object]:
     }
 
 
-@pytest.mark.xfail(
-    reason="until main's DurableInbox marks handled updates done, a takeover hands out the "
-    "dead process's handled updates again",
-    strict=True,
-)
 async def test_pushes_are_retried_until_stored_and_a_takeover_carries_on(
     emulator: BotApiEmulator, database: DatabaseTarget
 ) -> None:
@@ -183,16 +178,24 @@ async def test_pushes_are_retried_until_stored_and_a_takeover_carries_on(
             ivy = emulator.person(7702, "Ivy")
             await ivy.send("/win")
             await ivy.expect("What happened?", timeout=30)
+            # Done, with the flow's state, in the inbox (a kill before that would hand /win
+            # out again, and the question would rightly come twice).
+            await wait_for_stored_state(database, "win", 7702)
 
             await first.kill()
             killed_at = time.monotonic()
             await ivy.send("I listened without fixing")
-            await ivy.expect("Which of these fits", timeout=30)
+            question = await ivy.expect("Which of these fits", timeout=30)
             takeover = time.monotonic() - killed_at
             print(f"\nwebhook takeover on {database.backend}: {takeover:.2f} s to the reply")
             assert takeover < 5.0, takeover
             await second.wait_for_line("role=active how=took_over")
             await second.wait_for_line("webhook registered")
+            await ivy.press("I reached out to someone")
+            await ivy.expect_edit("connected", question, timeout=10)
+            await ivy.press("4")
+            await ivy.expect_edit("journal", question, timeout=10)
+            assert await entries_of(database, 7702) == ["I listened without fixing"]
 
             # The balancer has no one to send to for a moment: Telegram keeps the update and
             # tries again, in order, until it is taken.
