@@ -8,6 +8,7 @@ columns on both, from the same random sequence, so both backends hold the same p
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -36,6 +37,19 @@ PEOPLE_COLUMNS = (
     "next_prompt_at, next_recap_at"
 )
 ENTRY_COLUMNS = "chat_id, kind, text, tags, rating, created_at"
+
+USER_DATA = json.dumps(
+    {
+        "recently_said": [
+            "You stayed with it instead of rushing past. That counts.",
+            "Noticing this is part of the practice.",
+            "Thank you for writing this down.",
+            "That took patience. It is worth keeping.",
+            "Small steps like this add up.",
+            "You gave someone room to be heard.",
+        ]
+    }
+)
 
 # One person as SQLite stores it: instants in epoch seconds, flags 0/1, times 'HH:MM'.
 PersonRow = tuple[int, int, str, str, int, int, int, int | None, int]
@@ -105,12 +119,22 @@ def person_rows(
     return rows
 
 
+def _documents(rows: list[PersonRow]) -> Iterator[tuple[str, int, str]]:
+    """Each person's stored python-telegram-bot data, as a person who has used Kindling for a
+    while has it (the acknowledgements they read lately, so the next ones differ)."""
+    for row in rows:
+        yield ("user_data", row[0], USER_DATA)
+
+
 def _write_sqlite(path: Path, rows: list[PersonRow], entries: list[tuple[int, int]]) -> None:
     db = sqlite3.connect(path)
     try:
         with db:  # one transaction
             db.executemany(
                 f"INSERT INTO people ({PEOPLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+            db.executemany(
+                "INSERT INTO bot_blobs (kind, key, data) VALUES (?, ?, ?)", _documents(rows)
             )
             db.executemany(
                 f"INSERT INTO entries ({ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
@@ -160,6 +184,9 @@ def _write_postgres(conninfo: str, rows: list[PersonRow], entries: list[tuple[in
         with cursor.copy(f"COPY people ({PEOPLE_COLUMNS}) FROM STDIN".encode()) as copy:
             for row in rows:
                 copy.write_row(_as_postgres(row))
+        with cursor.copy(b"COPY bot_blobs (kind, key, data) FROM STDIN") as copy:
+            for document in _documents(rows):
+                copy.write_row(document)
         with cursor.copy(f"COPY entries ({ENTRY_COLUMNS}) FROM STDIN".encode()) as copy:
             for entry in _entry_rows(entries, _instant):
                 copy.write_row(entry)

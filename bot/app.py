@@ -72,6 +72,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("setback", "A hard moment, met with kindness"),
     ("reflect", "Look back on time with someone"),
     ("journal", "Your entries, newest first"),
+    ("note", "A few kind words to yourself"),
     ("week", "A look back at this week"),
     ("share", "A summary of your weeks, as a PDF"),
     ("pause", "For hard moments: grounding and help"),
@@ -212,8 +213,16 @@ def build_application(
         assert application is not None and bot.inbox is not None
         await bot.inbox.settle(update, application.user_data, application.chat_data)
 
+    def put_away(user_id: int | None, chat_id: int | None) -> None:
+        assert application is not None
+        persistence.put_away(user_id, chat_id)
+        if user_id is not None:
+            application.drop_user_data(user_id)
+        if chat_id is not None:
+            application.drop_chat_data(chat_id)
+
     if durable:
-        bot.keep_updates_in(DurableInbox(repo.inbox, persistence, flow_states))
+        bot.keep_updates_in(DurableInbox(repo.inbox, persistence, flow_states, put_away))
     builder = (
         ApplicationBuilder()
         .application_class(KindlingApplication)

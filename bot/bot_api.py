@@ -11,10 +11,10 @@ logged with the whole answer, people's words included. Here each update is read 
 that cannot be read is skipped, logged once (its id and kind, never its content), and confirmed
 with the next poll so that it never comes back.
 
-It also remembers, in memory only, the ids of the messages it sent to each chat in the last
-two days (no words, no dates beyond that), so that after /delete Kindling can offer to remove
-its own recent messages: Telegram lets a bot delete a message only for 48 hours, and offers no
-way to list what a bot sent.
+It also remembers, in memory only (bot/sent_log.py), the ids of the messages it sent to each
+chat in the last two days (no words, no dates beyond that), so that after /delete Kindling can
+offer to remove its own recent messages: Telegram lets a bot delete a message only for 48 hours,
+and offers no way to list what a bot sent.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from telegram.ext import ExtBot
 from bot.inbox import DurableInbox
 from bot.logs import redact
 from bot.metrics import Metrics
+from bot.sent_log import SentLog
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +52,6 @@ _fetched: ContextVar[list[dict[str, Any]] | None] = ContextVar("fetched_updates"
 
 # The Bot API methods whose answer is a message Kindling sent into a chat.
 _SENDING = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
-# Telegram lets a bot delete a message for 48 hours; an hour less leaves room for a slow press.
-DELETABLE_SECONDS = 47 * 60 * 60
-# A bound on the ids remembered per chat (the newest are kept): far more than two days hold.
-MAX_REMEMBERED_PER_CHAT = 500
-# How often chats with nothing deletable left are forgotten.
-SWEEP_SECONDS = 15 * 60
 
 
 class KindlingBot(ExtBot[None]):
@@ -65,9 +60,8 @@ class KindlingBot(ExtBot[None]):
 
     # Every update up to this id was read or skipped: the next poll confirms them all.
     _read_past: int = 0
-    # Per chat: the id of each message sent lately, with when it was sent (monotonic seconds).
-    _sent: dict[int, dict[int, float]] | None = None
-    _swept_at: float = 0.0
+    # The messages sent lately (bot/sent_log.py), set at construction.
+    _sent: SentLog
     # Where each call's outcome is counted (``count_calls_in``).
     _metrics: Metrics | None = None
     # Where each fetched batch is committed before it is handed out (bot/inbox.py); None
@@ -79,6 +73,10 @@ class KindlingBot(ExtBot[None]):
     _first_batch_kept: bool = False
     # The commit of the last batch handed out, awaited before the next poll confirms it.
     _storing: asyncio.Task[list[dict[str, Any]]] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sent = SentLog()
 
     @property
     def inbox(self) -> DurableInbox | None:
@@ -94,13 +92,10 @@ class KindlingBot(ExtBot[None]):
     def recently_sent(self, chat_id: int) -> list[int]:
         """The ids of the messages sent to ``chat_id`` that Telegram still lets a bot delete
         (since this process started: the record is memory only)."""
-        sent = (self._sent or {}).get(chat_id, {})
-        since = time.monotonic() - DELETABLE_SECONDS
-        return sorted(message_id for message_id, at in sent.items() if at >= since)
+        return self._sent.recent(chat_id, time.monotonic())
 
     def forget_sent(self, chat_id: int) -> None:
-        if self._sent is not None:
-            self._sent.pop(chat_id, None)
+        self._sent.forget(chat_id, time.monotonic())
 
     def _note_sent(self, result: object) -> None:
         if not isinstance(result, dict):
@@ -109,27 +104,8 @@ class KindlingBot(ExtBot[None]):
         if not isinstance(chat, dict) or not isinstance(message_id, int):
             return
         chat_id = chat.get("id")
-        if not isinstance(chat_id, int):
-            return
-        if self._sent is None:
-            self._sent = {}
-        now = time.monotonic()
-        if now - self._swept_at > SWEEP_SECONDS:
-            # Memory follows the people written to in the last two days, not everyone ever
-            # sent a daily prompt: chats whose newest message can no longer be deleted go.
-            self._swept_at = now
-            since = now - DELETABLE_SECONDS
-            stale = [key for key, ids in self._sent.items() if max(ids.values()) < since]
-            for key in stale:
-                del self._sent[key]
-        sent = self._sent.setdefault(chat_id, {})
-        sent[message_id] = now
-        # Ids come in the order they were sent: the oldest are dropped first.
-        while (
-            len(sent) > MAX_REMEMBERED_PER_CHAT
-            or next(iter(sent.values())) < now - DELETABLE_SECONDS
-        ):
-            del sent[next(iter(sent))]
+        if isinstance(chat_id, int):
+            self._sent.note(chat_id, message_id, time.monotonic())
 
     async def get_updates(
         self,

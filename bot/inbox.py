@@ -42,6 +42,8 @@ BACKLOG_BATCH = 1000
 
 # A person's conversation state in every flow: (chat id, user id) -> {flow name: state or None}.
 FlowStates = Callable[[int, int], dict[str, object | None]]
+# Takes a settled person's documents out of memory: (user id, chat id).
+PutAway = Callable[[int | None, int | None], None]
 
 
 def chat_of(raw: dict[str, Any]) -> int | None:
@@ -64,11 +66,16 @@ class DurableInbox:
     """The bot's side of the inbox: keeping batches, the backlog, and settling each update."""
 
     def __init__(
-        self, store: Inbox, persistence: ConversationStorePersistence, flow_states: FlowStates
+        self,
+        store: Inbox,
+        persistence: ConversationStorePersistence,
+        flow_states: FlowStates,
+        put_away: PutAway,
     ) -> None:
         self.store = store
         self.persistence = persistence
         self.flow_states = flow_states
+        self.put_away = put_away
         self._backlog_given = False
         # The commit in progress of each update handed out before its batch was committed.
         self._storing: dict[int, asyncio.Task[list[dict[str, Any]]]] = {}
@@ -123,8 +130,10 @@ class DurableInbox:
         chat, user = update.effective_chat, update.effective_user
         conversations: list[StoredConversation] = []
         blobs: list[StoredBlob] = []
+        in_a_flow = False
         if chat is not None and user is not None:
             for name, state in self.flow_states(chat.id, user.id).items():
+                in_a_flow = in_a_flow or state is not None
                 conversations.append(
                     StoredConversation(
                         name,
@@ -140,6 +149,9 @@ class DurableInbox:
         await self.persistence.settle(
             conversations, blobs, done=(update.get_bot().id, update.update_id)
         )
+        if not in_a_flow:
+            # Stored now: read again when they next write (memory follows open conversations).
+            self.put_away(None if user is None else user.id, None if chat is None else chat.id)
 
 
 def _document(kind: str, key: int, data: dict[str, Any] | None) -> StoredBlob:

@@ -63,8 +63,11 @@ class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any
         self._conversations: dict[str, ConversationDict] = {}
         # The JSON the database holds for each (kind, key) that has a row, as read at start-up
         # and written since; a kind is in ``_loaded`` once all its rows were read.
-        self._stored: dict[tuple[str, int], str] = {}
+        self._stored: dict[tuple[str, int], str | None] = {}
         self._loaded: set[str] = set()
+        # Per-update mode: the documents the Application holds as read from the database (or
+        # written since), each with its stored JSON in ``_stored`` (None: no row).
+        self._in_memory: set[tuple[str, int]] = set()
         # Writes waiting for the transaction they will be committed in (the latest per key).
         self._pending_states: dict[tuple[str, str], StoredConversation] = {}
         self._pending_blobs: dict[tuple[str, int], StoredBlob] = {}
@@ -107,10 +110,34 @@ class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any
             self._stored[(kind, key)] = data_json
 
     async def get_user_data(self) -> dict[int, dict[str, Any]]:
+        if self.per_update:
+            return defaultdict(dict)  # each person's, when they next write (refresh_user_data)
         return await self._load(USER_DATA)
 
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
+        if self.per_update:
+            return defaultdict(dict)
         return await self._load(CHAT_DATA)
+
+    async def _load_one(self, kind: str, key: int, data: dict[str, Any]) -> None:
+        """Fill a document the Application holds empty (never loaded, or put away since) from
+        the database, once, before a handler reads it."""
+        if (kind, key) in self._in_memory:
+            return
+        stored = await self.store.load_blob(kind, key)
+        if stored is not None and not data:
+            data.update(json.loads(stored))
+        self._stored[(kind, key)] = stored
+        self._in_memory.add((kind, key))
+
+    def put_away(self, user_id: int | None, chat_id: int | None) -> None:
+        """A person with no conversation open: their documents are stored (settled) and are
+        read again when they next write, so memory follows the people in the middle of
+        something, not everyone who ever wrote."""
+        for kind, key in ((USER_DATA, user_id), (CHAT_DATA, chat_id)):
+            if key is not None:
+                self._in_memory.discard((kind, key))
+                self._stored.pop((kind, key), None)
 
     async def get_bot_data(self) -> dict[str, Any]:
         return {}
@@ -149,7 +176,10 @@ class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any
             else:
                 known[key] = json.loads(state.state_json)
         for blob in changed_blobs:
-            if blob.data_json is None:
+            if self.per_update:
+                self._stored[(blob.kind, blob.key)] = blob.data_json
+                self._in_memory.add((blob.kind, blob.key))
+            elif blob.data_json is None:
                 self._stored.pop((blob.kind, blob.key), None)
             else:
                 self._stored[(blob.kind, blob.key)] = blob.data_json
@@ -160,9 +190,9 @@ class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any
         return stored != state.state_json
 
     def _blob_changed(self, blob: StoredBlob) -> bool:
-        return not (
-            blob.kind in self._loaded and self._stored.get((blob.kind, blob.key)) == blob.data_json
-        )
+        key = (blob.kind, blob.key)
+        known = blob.kind in self._loaded or key in self._in_memory
+        return not (known and self._stored.get(key) == blob.data_json)
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
@@ -215,10 +245,12 @@ class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any
         self._stored.pop((USER_DATA, user_id), None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
-        return None
+        if self.per_update:
+            await self._load_one(USER_DATA, user_id, user_data)
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
-        return None
+        if self.per_update:
+            await self._load_one(CHAT_DATA, chat_id, chat_data)
 
     async def refresh_bot_data(self, bot_data: dict[str, Any]) -> None:
         return None
@@ -234,3 +266,4 @@ class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any
         # Its documents were erased with the rest (in a private chat, chat id = user id).
         for kind in (USER_DATA, CHAT_DATA):
             self._stored.pop((kind, chat_id), None)
+            self._in_memory.discard((kind, chat_id))

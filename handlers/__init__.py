@@ -15,6 +15,7 @@ from handlers import (
     flood,
     flow,
     journal,
+    notes,
     onboarding,
     pause,
     practice_setback,
@@ -25,6 +26,7 @@ from handlers import (
     routines,
     safety,
     settings,
+    therapy,
     week,
 )
 
@@ -41,5 +43,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         recap.register(application)
     for practice in (practice_win, practice_setback, reflect, journal, prompt_reply):  # 2,3,4,5,90
         practice.register(application)
+    notes.register(application)  # 10
+    therapy.register(application)  # 11
     for hard_moments in (pause, safety):  # 7; -5 (crisis check) and 50 (/resume)
         hard_moments.register(application)

@@ -168,6 +168,10 @@ async def build_export(
             record(delivery, zone, skip=frozenset({"chat_id"}))
             for delivery in await repo.list_deliveries(chat_id)
         ],
+        "notes": [
+            record(note, zone, skip=frozenset({"chat_id"}))
+            for note in reversed(await repo.list_notes(chat_id))
+        ],
         "routine_checks": [
             record(check, zone, skip=frozenset({"chat_id"}))
             for check in await repo.list_routine_checks(chat_id, date.min, date.max)

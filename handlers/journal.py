@@ -1,9 +1,13 @@
 """/journal: a person's own entries, newest first, five to a page, each one deletable.
 
-    /journal ──> page 1: date (in the person's zone), kind and words of each entry,
-                 "Delete N" under each, ‹ Newer / Older › to move between pages
+    /journal ──> page 1: date (in the person's zone), kind, what it answered (the daily
+                 question, or a look back's three answers) and words of each entry, numbered
+                 on across pages (page 2 holds 6 to 10), "Delete N" under each,
+                 ‹ Newer / Older › to move between pages
     Read N ──> (an entry too long for a page) the same message shows it whole, in parts that
                each fit one message, with "Read on ›" / "‹ Back a part" and "Back to the journal"
+    Notes to yourself (N) ──> the person's notes to themselves (handlers/notes.py)
+    Therapy N ──> the entry is marked "to talk about in therapy" (or unmarked), page again
     Delete N ──> the same message asks "Delete this entry?" ── Yes, delete it ──> gone, page again
                                                             └─ Keep it ─────────> page again
 
@@ -31,10 +35,11 @@ from telegram.ext import (
 from bot.content.library import utf16_length
 from bot.content.ui import UiTexts
 from bot.formatting import escape, locale_for, show_date
-from bot.recap.labels import shown_kind
+from bot.recap.labels import REFLECT_QUESTIONS, reflect_answers, shown_kind
 from bot.services import Services, services
 from handlers.entry_text import drop_draft, fit_words, in_parts, shorten
 from handlers.flow import end_all_flows
+from handlers.notes import journal_button as notes_button
 from scheduler.timecalc import is_valid_zone
 from storage.models import Entry, EntryKind, Person
 
@@ -52,8 +57,9 @@ CB_DELETE = "jr:del:"
 CB_YES = "jr:yes:"
 CB_KEEP = "jr:keep:"
 CB_READ = "jr:read:"
+CB_THERAPY = "jr:th:"
 PATTERN = (
-    r"^jr:(page:[0-9]{1,6}|(del|yes):[0-9]{1,18}:[0-9]{1,6}|keep:[0-9]{1,6}"
+    r"^jr:(page:[0-9]{1,6}|(del|yes|th):[0-9]{1,18}:[0-9]{1,6}|keep:[0-9]{1,6}"
     r"|read:[0-9]{1,18}:[0-9]{1,6}:[0-9]{1,3})\Z"
 )
 
@@ -78,6 +84,22 @@ def kind_label(entry: Entry, svc: Services) -> str:
     return svc.ui("journal.kind_detail", kind=label, detail=escape(detail)) if detail else label
 
 
+def entry_context(entry: Entry, svc: Services) -> list[str]:
+    """What an entry answered, shown above the person's words: the daily question a reply was
+    to, or the three /reflect answers (which are all a look back without a note holds)."""
+    if entry.prompt_id:
+        try:
+            question = svc.library.prompt(entry.prompt_id).text
+        except KeyError:  # a question no longer in the library: the words stand alone
+            return []
+        return [svc.ui("journal.prompt_question", question=question)]
+    answers = dict(reflect_answers(entry))
+    if len(answers) < len(REFLECT_QUESTIONS):  # /reflect keeps all three, or nothing at all
+        return []
+    shown = {question: svc.ui(f"reflect.{answer}_button") for question, answer in answers.items()}
+    return [svc.ui("journal.reflect_answers", **shown)]
+
+
 def readable_zone(person: Person | None) -> str:
     """The person's zone; UTC when none is set or the stored name no longer exists."""
     zone = person.time_zone if person else None
@@ -92,7 +114,8 @@ def show_entry(
     svc: Services,
     limit: int | None = PREVIEW_CHARS,
 ) -> str:
-    """One entry: its number on the page (if any), local date, kind, and the person's words."""
+    """One entry: its number in the journal (if any), local date, kind, what it answered, and
+    the person's words."""
     local_day = entry.created_at.astimezone(ZoneInfo(zone)).date()
     values: dict[str, object] = {
         "date": show_date(
@@ -103,19 +126,26 @@ def show_entry(
     key = "journal.entry" if number is not None else "journal.single_entry"
     if number is not None:
         values["number"] = number
-    if not entry.text:
+    if entry.for_therapy:
+        values["kind"] = f"{values['kind']} · {svc.ui('therapy.journal_mark')}"
+    body = entry_context(entry, svc)
+    if entry.text:
+        body.append(escape(entry.text if limit is None else shorten(entry.text, limit)))
+    if not body:
         return svc.ui(f"{key}_without_text", **values)
-    text = entry.text if limit is None else shorten(entry.text, limit)
-    return svc.ui(key, text=escape(text), **values)
+    return svc.ui(key, text="\n".join(body), **values)
 
 
 async def page_view(
     svc: Services, chat_id: int, page: int, locale: str
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The text and buttons of one page (clamped to the pages that exist)."""
+    """The text and buttons of one page (clamped to the pages that exist), with the way to the
+    person's notes to themselves when they kept any."""
     total = await svc.repo.count_entries(chat_id)
+    notes = len(await svc.repo.list_notes(chat_id))
+    notes_row = [[notes_button(svc, notes)]] if notes else []
     if total == 0:
-        return svc.ui("journal.empty"), None
+        return svc.ui("journal.empty"), InlineKeyboardMarkup(notes_row) if notes else None
     last_page = (total - 1) // PAGE_SIZE
     page = max(0, min(page, last_page))
     entries = await svc.repo.list_entries(chat_id, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
@@ -124,20 +154,27 @@ async def page_view(
     first = page * PAGE_SIZE + 1
     lines = [
         svc.ui("journal.header", first=first, last=first + len(entries) - 1, total=total),
-        *(show_entry(e, n, zone, locale, svc) for n, e in enumerate(entries, start=1)),
+        *(show_entry(e, n, zone, locale, svc) for n, e in enumerate(entries, start=first)),
     ]
     deletes = [
         InlineKeyboardButton(
             svc.ui("journal.delete_button", number=n), callback_data=f"{CB_DELETE}{e.id}:{page}"
         )
-        for n, e in enumerate(entries, start=1)
+        for n, e in enumerate(entries, start=first)
     ]
     rows = [deletes[i : i + 3] for i in range(0, len(deletes), 3)]
+    therapy = [
+        InlineKeyboardButton(
+            svc.ui("therapy.journal_button", number=n), callback_data=f"{CB_THERAPY}{e.id}:{page}"
+        )
+        for n, e in enumerate(entries, start=first)
+    ]
+    rows += [therapy[i : i + 3] for i in range(0, len(therapy), 3)]
     reads = [
         InlineKeyboardButton(
             svc.ui("journal.read_button", number=n), callback_data=f"{CB_READ}{e.id}:{page}:0"
         )
-        for n, e in enumerate(entries, start=1)
+        for n, e in enumerate(entries, start=first)
         if e.text and utf16_length(e.text) > PREVIEW_CHARS
     ]
     rows += [reads[i : i + 3] for i in range(0, len(reads), 3)]
@@ -156,6 +193,7 @@ async def page_view(
         )
     if moves:
         rows.append(moves)
+    rows += notes_row
     return "\n\n".join(lines), InlineKeyboardMarkup(rows)
 
 
@@ -277,6 +315,15 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             fit_words(confirmation, entry.text or ""),
             confirm_keyboard(entry_id, page, svc.ui),
         )
+    elif action == "th":
+        entry_id, page = numbers
+        entry = await svc.repo.get_entry(chat_id, entry_id)
+        if entry is None:
+            await query.answer(svc.ui("journal.gone"))
+            return
+        await svc.repo.mark_for_therapy(chat_id, entry_id, not entry.for_therapy)
+        await query.answer(svc.ui("therapy.unmarked" if entry.for_therapy else "therapy.marked"))
+        await replace_message(update, *await page_view(svc, chat_id, page, locale))
     else:  # "yes"
         entry_id, page = numbers
         if not await svc.repo.delete_entry(chat_id, entry_id):

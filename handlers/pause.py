@@ -1,6 +1,7 @@
 """/pause: for hard moments. One calm message, four choices, nothing asked of the person.
 
-    /pause ──> "what would help right now?" ──> MENU
+    /pause ──> "what would help right now?" (above it, when one is due, words the person once
+               wrote to themselves: bot/kept_notes.py) ──> MENU
       Ground with me ──> 5-4-3-2-1, one sense per message (Done, Skip, Stop) ──> GROUNDING
           GROUNDING ──(Done, Skip or a typed reply)──> the next sense ... ──> closing + check-in
           GROUNDING ──(Stop)──> check-in
@@ -45,6 +46,7 @@ from telegram.ext import (
 from bot.content.library import BreathPhase
 from bot.content.ui import UiTexts
 from bot.formatting import escape, locale_for, zone_label
+from bot.kept_notes import give_back
 from bot.services import Services, services
 from handlers.entry_text import (
     ANY_MESSAGE,
@@ -66,6 +68,8 @@ from storage.models import QUIET_UNTIL_TURNED_BACK_ON, Person
 log = logging.getLogger(__name__)
 
 GROUP = 7
+# A note given back above the menu is quoted whole, so only one that leaves it room is chosen.
+NOTE_MAX_CHARS = 3800
 FLOW = "pause"
 MENU, GROUNDING, BREATHING, CHECK_IN, QUIET = range(5)
 
@@ -470,9 +474,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     svc = services(context)
     draft = start_draft(context, FLOW)
     await mark_next_prompt_gentle(svc, _chat_id(update))
-    await send_with_buttons(
-        context, _chat_id(update), draft, svc.ui("pause.menu"), menu_keyboard(svc.ui)
-    )
+    menu = svc.ui("pause.menu")
+    # Words the person once wrote to themselves, above the choices, when one is due.
+    note = await give_back(svc, _chat_id(update), _locale(update), max_length=NOTE_MAX_CHARS)
+    text = menu if note is None else f"{note}\n\n{menu}"
+    await send_with_buttons(context, _chat_id(update), draft, text, menu_keyboard(svc.ui))
     return MENU
 
 

@@ -5,7 +5,10 @@
     FEELING ──(a feeling)──> a self-compassion break as three short messages (noticing, common
             humanity, kindness), then "what would you say to a friend?" (or skip) ──> FRIEND
     FRIEND ──(text or skip)──> a few small things to try next time (tap, type, or skip) ──> NEXT
-    NEXT ──(a choice, own words, or skip)──> saved as a `setback` entry; done
+    NEXT ──(a choice, own words, or skip)──> saved as a `setback` entry; done, with one button
+            under the closing words when the friend question was answered: "Keep these words for
+            a harder day" (handlers/notes.py); then, when one is due, a note the person wrote to
+            themselves before, given back (bot/kept_notes.py)
 
     after a crisis, until the person's next local day (handlers/tender.py):
     FEELING ──(a feeling)──> saved as it is, with plain thanks and /pause; done
@@ -32,8 +35,10 @@ from telegram.ext import (
 )
 
 from bot.content.library import Library
-from bot.formatting import escape
+from bot.formatting import escape, locale_for
+from bot.kept_notes import give_back
 from bot.services import Services, services
+from bot.shared_counts import count_line
 from bot.update_keys import current_update_key
 from handlers.entry_text import (
     ANY_MESSAGE,
@@ -54,8 +59,10 @@ from handlers.entry_text import (
     start_draft,
 )
 from handlers.flow import END, Flow
+from handlers.notes import keep_button
 from handlers.tender import is_tender
-from storage.models import EntryKind, NewEntry
+from handlers.therapy import mark_button
+from storage.models import Entry, EntryKind, NewEntry
 
 GROUP = 3
 FLOW = "setback"
@@ -67,6 +74,8 @@ CB_NEXT = "set:next:"
 SKIP = "skip"
 # A hard moment asks for one small choice, not a menu: this many ideas are offered at once.
 NEXT_STEPS_OFFERED = 3
+# A note given back on its own message is quoted whole, so only one that fits one is chosen.
+NOTE_ALONE_MAX_CHARS = 4000
 
 
 def feeling_keyboard(library: Library) -> InlineKeyboardMarkup:
@@ -176,7 +185,7 @@ async def keep_it_plainly(
     /pause, in place of the self-compassion break and the questions after it."""
     svc = services(context)
     draft["friend"] = None
-    if await save(update, context, draft, None):
+    if await save(update, context, draft, None) is not None:
         await answer_in_place(
             query,
             context,
@@ -291,15 +300,20 @@ async def receive_next_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         return NEXT
     await query.answer()
     next_time = None if chosen is None else plain(steps[chosen].text)
-    if await save(update, context, draft, next_time):
+    entry = await save(update, context, draft, next_time)
+    if entry is not None:
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        tender = await is_tender(svc, chat_id)
         await answer_in_place(
             query,
             context,
             draft,
             asked=next_question(svc, offered),
             chosen=svc.ui("practice.skip_button") if next_time is None else next_time,
-            then=await closing(svc, update.effective_chat.id),  # type: ignore[union-attr]
+            then=await closing_words(svc, chat_id, tender),
+            keyboard=closing_keyboard(svc, entry, tender),
         )
+        await give_a_note_back(update, context, tender)
     return END
 
 
@@ -309,15 +323,20 @@ async def receive_next_text(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     draft = get_draft(context, FLOW)
     if draft is not None:
         await close_keyboards(context, update.effective_chat.id, draft)  # type: ignore[union-attr]
-    if await save(update, context, draft, text):
+    entry = await save(update, context, draft, text)
+    if entry is not None:
         svc = services(context)
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
-        after = await closing(svc, chat_id)
+        tender = await is_tender(svc, chat_id)
+        after = await closing_words(svc, chat_id, tender)
 
         def echo(words: str) -> str:
             return f"{svc.ui('setback.next_chosen', text=escape(words))}\n\n{after}"
 
-        await context.bot.send_message(chat_id, fit_words(echo, text))
+        await context.bot.send_message(
+            chat_id, fit_words(echo, text), reply_markup=closing_keyboard(svc, entry, tender)
+        )
+        await give_a_note_back(update, context, tender)
     return END
 
 
@@ -327,9 +346,46 @@ async def next_not_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return NEXT
 
 
-async def closing(svc: Services, chat_id: int) -> str:
+def closing(svc: Services, tender: bool) -> str:
     """The words after a setback is kept: plain ones if a crisis came while it was written."""
-    return svc.ui("setback.saved_tender" if await is_tender(svc, chat_id) else "setback.saved")
+    return svc.ui("setback.saved_tender" if tender else "setback.saved")
+
+
+async def closing_words(svc: Services, chat_id: int, tender: bool) -> str:
+    """The closing line and, when it may be said, how many others had a hard moment too."""
+    words = closing(svc, tender)
+    person = await svc.repo.get_person(chat_id)
+    company = await count_line(svc, person, "counts.setback", EntryKind.SETBACK)
+    return words if company is None else f"{words}\n\n{company}"
+
+
+def closing_keyboard(svc: Services, entry: Entry, tender: bool) -> InlineKeyboardMarkup | None:
+    """Under the closing words: one tap keeps the friend answer as a note to oneself, one
+    marks the setback to talk about in therapy. Neither after a crisis or a check today: those
+    words may be ones the crisis check answered, and the moment asks for nothing more."""
+    if tender:
+        return None
+    rows = [[keep_button(svc, entry.id)]] if entry.extra.get("friend") else []
+    rows.append([mark_button(svc, entry.id)])
+    return InlineKeyboardMarkup(rows)
+
+
+async def give_a_note_back(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, tender: bool
+) -> None:
+    """After a hard moment, words the person once wrote to themselves, when one is due."""
+    if tender:
+        return
+    user = update.effective_user
+    svc = services(context)
+    note = await give_back(
+        svc,
+        update.effective_chat.id,  # type: ignore[union-attr]
+        locale_for(user.language_code if user else None),
+        max_length=NOTE_ALONE_MAX_CHARS,
+    )
+    if note is not None:
+        await context.bot.send_message(update.effective_chat.id, note)  # type: ignore[union-attr]
 
 
 async def save(
@@ -337,17 +393,17 @@ async def save(
     context: ContextTypes.DEFAULT_TYPE,
     draft: dict[str, Any] | None,
     next_time: str | None,
-) -> bool:
-    """Store the setback and ask for a gentle prompt next time; False when the answers were
+) -> Entry | None:
+    """Store the setback and ask for a gentle prompt next time; None when the answers were
     lost (the person has been told)."""
     svc = services(context)
     if draft is None or "feeling" not in draft or "friend" not in draft:
         await lost_track(update, context, "/setback")
-        return False
+        return None
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     now = svc.clock.now()
     await svc.repo.ensure_person(chat_id, now)
-    await svc.repo.add_entry(
+    entry = await svc.repo.add_entry(
         NewEntry(
             chat_id=chat_id,
             kind=EntryKind.SETBACK,
@@ -360,7 +416,7 @@ async def save(
     )
     await svc.repo.update_person(chat_id, gentle_next=True)
     drop_draft(context)
-    return True
+    return entry
 
 
 async def keep_unfinished(svc: Services, chat_id: int, draft: dict[str, Any]) -> None:

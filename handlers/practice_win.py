@@ -28,6 +28,7 @@ from telegram.ext import (
 
 from bot.content.library import Library
 from bot.services import Services, services
+from bot.shared_counts import count_line
 from bot.update_keys import current_update_key
 from handlers.entry_text import (
     ANY_MESSAGE,
@@ -206,6 +207,9 @@ async def receive_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         celebration = svc.library.celebration(draft["kind"], svc.rng, recently_said(context))
         remember_said(context, celebration)
         closing = svc.ui("win.saved", celebration=celebration)
+        company = await count_line(svc, person, "counts.win", EntryKind.WIN, draft["kind"])
+        if company is not None:
+            closing = f"{closing}\n\n{company}"
     await answer_in_place(
         query,
         context,

@@ -52,6 +52,7 @@ from handlers.entry_text import (
     start_draft,
 )
 from handlers.flow import END, Flow
+from handlers.therapy import mark_button
 from storage.models import EntryKind, NewEntry
 
 GROUP = 4
@@ -189,9 +190,14 @@ async def receive_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     if draft is not None:
         # Answered in words: the skip button above has nothing left to skip.
         await close_keyboards(context, update.effective_chat.id, draft)  # type: ignore[union-attr]
-    closing = await save(update, context, note)
-    if closing is not None:
-        await context.bot.send_message(update.effective_chat.id, closing)  # type: ignore[union-attr]
+    saved = await save(update, context, note)
+    if saved is not None:
+        closing, keyboard = saved
+        await context.bot.send_message(
+            update.effective_chat.id,  # type: ignore[union-attr]
+            closing,
+            reply_markup=keyboard,
+        )
     return END
 
 
@@ -204,9 +210,10 @@ async def skip_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         await refuse_button(query, context)
         return NOTE
     await query.answer()
-    closing = await save(update, context, None)
-    if closing is not None and draft is not None:
+    saved = await save(update, context, None)
+    if saved is not None and draft is not None:
         svc = services(context)
+        closing, keyboard = saved
         await answer_in_place(
             query,
             context,
@@ -214,6 +221,7 @@ async def skip_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             asked=svc.ui("reflect.ask_note"),
             chosen=svc.ui("practice.skip_button"),
             then=closing,
+            keyboard=keyboard,
         )
     return END
 
@@ -224,9 +232,12 @@ async def note_not_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return NOTE
 
 
-async def save(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | None) -> str | None:
-    """Store the `social` entry; return the closing line that fits it, never a score (None:
-    the answers were lost, and the person has been told so)."""
+async def save(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | None
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """Store the `social` entry; return the closing line that fits it, never a score, with
+    the button that marks it to talk about in therapy (None: the answers were lost, and the
+    person has been told so)."""
     svc = services(context)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     draft = get_draft(context, FLOW)
@@ -239,7 +250,7 @@ async def save(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | N
     together = overall(answers)
     now = svc.clock.now()
     person = await svc.repo.ensure_person(chat_id, now)
-    await svc.repo.add_entry(
+    entry = await svc.repo.add_entry(
         NewEntry(
             chat_id=chat_id,
             kind=EntryKind.SOCIAL,
@@ -252,8 +263,9 @@ async def save(update: Update, context: ContextTypes.DEFAULT_TYPE, note: str | N
     drop_draft(context)
     if person.is_tender(now):
         # Neither "real connection there" nor a reframe of "out of step": just thanks.
-        return svc.ui("reflect.saved_tender")
-    return svc.ui(f"reflect.saved_{together}")
+        return svc.ui("reflect.saved_tender"), None
+    keyboard = InlineKeyboardMarkup([[mark_button(svc, entry.id)]])
+    return svc.ui(f"reflect.saved_{together}"), keyboard
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

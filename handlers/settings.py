@@ -5,12 +5,13 @@
     MENU ──(Time zone)──> ZONE ──(city, offset or current clock)──────────> menu
     MENU ──(How often)──> FREQUENCY ──(every day / weekdays / 3 a week)───> menu
     MENU ──(Weekly look back)──> RECAP_DAY ──(day)──> RECAP_TIME ──(time)──> menu
-    MENU ──(Turn daily prompts on/off, Turn routines check on/off)─────────> menu
+    MENU ──(Turn daily prompts on/off, Turn routines check on/off, Turn counts on/off)──> menu
           (turning prompts on without a time asks for one in TIME first)
     MENU ──(Quiet my nudges)──> QUIET ──(a day .. until I turn them back on, resume)──> menu
     MENU ──(Country for help)──> COUNTRY ──(typed country, a choice, skip, remove)──> menu
     MENU ──(A trusted person)──> TRUSTED_NAME ──(name or keep)──> TRUSTED_CONTACT ──> menu
                                  TRUSTED_NAME ──(remove)──────────────────────────────> menu
+    MENU ──(Therapy)──> THERAPY ──(yes / not now / I'd like to / rather not say)──> menu
     MENU ──(Done)──> end.  A question has Back, to the menu unchanged, until the first answer
     of a two-part setting is kept (RECAP_TIME, TRUSTED_CONTACT offer "keep" instead).
 
@@ -61,7 +62,7 @@ from handlers.flow import END, Flow
 from handlers.place_choice import PLACE_NUMBERS, chosen_place, forget_places, place_question
 from scheduler.plan import schedule_fields
 from scheduler.timecalc import Frequency, is_valid_zone, parse_local_time
-from storage.models import QUIET_UNTIL_TURNED_BACK_ON, Person
+from storage.models import QUIET_UNTIL_TURNED_BACK_ON, THERAPIST_ANSWERS, Person
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,8 @@ GROUP = 6
     COUNTRY,
     TRUSTED_NAME,
     TRUSTED_CONTACT,
-) = range(10)
+    THERAPY,
+) = range(11)
 
 PROMPT_TIMES = ("07:00", "08:00", "09:00", "12:30", "18:00", "20:00", "21:30")
 RECAP_TIMES = ("09:00", "12:00", "17:00", "18:00", "19:00", "20:00")
@@ -102,9 +104,12 @@ TIMING_FIELDS = frozenset(
 # never reaches a step; it falls through to the "expired button" reply instead.
 CB = "settings"
 _HHMM = r"([01]\d|2[0-3]):[0-5]\d"
-PATTERN_OPEN = rf"^{CB}:open:(time|zone|freq|recap|quiet|country|trusted)$"
+PATTERN_OPEN = rf"^{CB}:open:(time|zone|freq|recap|quiet|country|trusted|therapy)$"
+THERAPY_CHOICES = (*THERAPIST_ANSWERS, "unsaid")
+PATTERN_THERAPY = rf"^{CB}:therapy:({'|'.join(THERAPY_CHOICES)})\Z"
 PATTERN_PROMPTS = rf"^{CB}:prompts:(on|off)$"
 PATTERN_ROUTINES = rf"^{CB}:routines:(on|off)$"
+PATTERN_COUNTS = rf"^{CB}:counts:(on|off)\Z"
 PATTERN_DONE = rf"^{CB}:done$"
 PATTERN_BACK = rf"^{CB}:back$"
 PATTERN_TIME = rf"^{CB}:time:{_HHMM}$"
@@ -307,6 +312,11 @@ def menu_keyboard(person: Person, ui: UiTexts, now: datetime) -> InlineKeyboardM
         if person.routines_enabled
         else _button(ui("settings.routines_on_button"), "routines:on")
     )
+    counts = (
+        _button(ui("counts.settings_off_button"), "counts:off")
+        if person.counts_enabled
+        else _button(ui("counts.settings_on_button"), "counts:on")
+    )
     return _keyboard(
         [
             [
@@ -323,7 +333,8 @@ def menu_keyboard(person: Person, ui: UiTexts, now: datetime) -> InlineKeyboardM
                 _button(ui("settings.country_button"), "open:country"),
                 _button(ui("settings.trusted_button"), "open:trusted"),
             ],
-            [routines],
+            [routines, _button(ui("therapy.settings_button"), "open:therapy")],
+            [counts],
             [_button(ui("settings.done_button"), "done")],
         ]
     )
@@ -378,6 +389,7 @@ async def open_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
         "quiet": ask_quiet,
         "country": ask_country,
         "trusted": ask_trusted_name,
+        "therapy": ask_therapy,
     }
     return await asks[choice](update, context, person)
 
@@ -939,6 +951,39 @@ async def routines_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     return await show_menu(update, context, person, services(context).ui(key))
 
 
+async def counts_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """How many others practised the same thing this week: mentioned, or never."""
+    turn_on = _value(await _take_button(update, context)) == "on"
+    person = await _person(update, context)
+    if person is None:
+        return END
+    person = await _save(context, person, counts_enabled=turn_on)
+    key = "counts.on_saved" if turn_on else "counts.off_saved"
+    return await show_menu(update, context, person, services(context).ui(key))
+
+
+# --- therapy (optional) --------------------------------------------------------------------
+
+
+async def ask_therapy(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
+    """Whether the person sees a therapist: yes, not now, I'd like to, or rather not say."""
+    ui = services(context).ui
+    choices = [_button(ui(f"therapy.{c}_button"), f"therapy:{c}") for c in THERAPY_CHOICES]
+    keyboard = _keyboard([choices[:3], [choices[3]], _back_row(ui)])
+    await _say(update, context, ui("therapy.ask"), keyboard)
+    return THERAPY
+
+
+async def therapy_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Keep the answer ("rather not say" forgets any earlier one) and say what it changes."""
+    choice = _value(await _take_button(update, context))
+    person = await _person(update, context)
+    if person is None:
+        return END
+    person = await _save(context, person, therapist=choice if choice in THERAPIST_ANSWERS else None)
+    return await show_menu(update, context, person, services(context).ui(f"therapy.saved_{choice}"))
+
+
 # --- the flow ------------------------------------------------------------------------------
 
 
@@ -959,6 +1004,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
                 CallbackQueryHandler(open_choice, pattern=PATTERN_OPEN),
                 CallbackQueryHandler(prompts_toggle, pattern=PATTERN_PROMPTS),
                 CallbackQueryHandler(routines_toggle, pattern=PATTERN_ROUTINES),
+                CallbackQueryHandler(counts_toggle, pattern=PATTERN_COUNTS),
                 CallbackQueryHandler(done, pattern=PATTERN_DONE),
                 MessageHandler(anything, buttons_only),
             ],
@@ -1004,6 +1050,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             TRUSTED_CONTACT: [
                 CallbackQueryHandler(trusted_contact_button, pattern=PATTERN_TRUSTED_CONTACT),
                 *words(typed_trusted_contact, "settings.trusted.text_only"),
+            ],
+            THERAPY: [
+                CallbackQueryHandler(therapy_button, pattern=PATTERN_THERAPY),
+                back_button,
+                MessageHandler(anything, buttons_only),
             ],
         },
     )

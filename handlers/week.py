@@ -4,7 +4,9 @@
     /week last ──> the same for the week before
     /share ──> "how many weeks?" [1] [2] [4] ──> PICK_WEEKS
     PICK_WEEKS ──(button)──> "include your own words?" [yes] [no] ──> ASK_WORDS
-    ASK_WORDS ──(button)──> the PDF (sendDocument), done
+    ASK_WORDS ──(button)──> the PDF (sendDocument), done. It opens with "Things I'd like to
+                            talk about" (entries marked for therapy); with their own words, it
+                            ends with the notes they wrote to themselves in those weeks
 
 Weeks run Monday to Sunday by the person's own local dates. The chosen number of weeks travels
 inside the second step's button data, so nothing is kept between the two taps. Words or
@@ -15,6 +17,7 @@ from the middle of /share too and ends it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -34,6 +37,7 @@ from bot.recap.share import build_share_pdf
 from bot.services import services
 from handlers.entry_text import close_keyboard
 from handlers.flow import END, Flow
+from handlers.share_sections import notes_section, therapy_section
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -152,13 +156,30 @@ async def words_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await context.bot.send_message(chat_id, svc.ui("week.not_set_up"))
         return END
     today = local_today(person, svc.clock.now())
-    facts = [await load_week_facts(svc, person, today - timedelta(weeks=n)) for n in range(weeks)]
-    if not any(f.days_showed_up for f in facts):
+    started = local_today(person, person.first_seen)
+    facts = [
+        week
+        for n in range(weeks)
+        if (week := await load_week_facts(svc, person, today - timedelta(weeks=n)))
+        # No "quiet week" from before the person started.
+        and (week.sunday >= started or not week.is_quiet)
+    ]
+    include_words = choice == "yes"
+    therapy = await therapy_section(svc, person, include_words=include_words)
+    if not any(f.days_showed_up for f in facts) and therapy is None:
         await context.bot.send_message(chat_id, svc.ui("share.nothing"))
         return END
     phrases = recap_phrases()
-    pdf = build_share_pdf(
-        facts, include_words=choice == "yes", library=svc.library, phrases=phrases
+    notes = await notes_section(svc, person, facts) if include_words else None
+    # Embedding the fonts takes a few hundred milliseconds: off the loop, so nobody else waits.
+    pdf = await asyncio.to_thread(
+        build_share_pdf,
+        facts,
+        include_words=include_words,
+        library=svc.library,
+        phrases=phrases,
+        opening=[therapy] if therapy else [],
+        closing=[notes] if notes else [],
     )
     await context.bot.send_document(
         chat_id,

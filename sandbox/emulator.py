@@ -27,7 +27,9 @@ Where it knowingly differs from Telegram (so a green test means something):
   forgetting to escape a person's own words fails here rather than garbling text there;
 * only chats created with :meth:`BotApiEmulator.person` exist (anything else: "chat not
   found"), and only private chats are modelled;
-* URLs, mentions and hashtags in the bot's text are not auto-detected as entities;
+* of what Telegram finds by itself in the bot's text, only links are found (``url`` entities,
+  for ``https://…`` and for bare addresses like ``988lifeline.org`` with a common ending):
+  mentions, hashtags, e-mail addresses and phone numbers are not;
 * callback queries expire ``callback_answer_timeout`` seconds (default 15) after the press,
   measured on the injectable clock;
 * a webhook (``setWebhook``) may be plain ``http://`` (loopback, in tests), and a refused push
@@ -729,20 +731,100 @@ def parse_markdown(text: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 def render_text(text: str, parse_mode: str | None) -> tuple[str, list[dict[str, Any]]]:
-    """Plain text + entities for ``text`` as Telegram would store it under ``parse_mode``.
+    """Plain text + entities for ``text`` as Telegram would store it under ``parse_mode``,
+    links it finds by itself included (``url_entities``).
 
     Raises EntityParseError for malformed markup and ApiError for an unknown parse mode.
     """
     mode = (parse_mode or "").strip().lower()
     if not mode:
-        return _finish(list(text), [])
-    if mode == "html":
-        return parse_html(text)
-    if mode == "markdownv2":
-        return parse_markdown_v2(text)
-    if mode == "markdown":
-        return parse_markdown(text)
-    raise _bad_request(ERR_PARSE_MODE)
+        plain, entities = _finish(list(text), [])
+    elif mode == "html":
+        plain, entities = parse_html(text)
+    elif mode == "markdownv2":
+        plain, entities = parse_markdown_v2(text)
+    elif mode == "markdown":
+        plain, entities = parse_markdown(text)
+    else:
+        raise _bad_request(ERR_PARSE_MODE)
+    found = url_entities(plain, entities)
+    if found:
+        entities = sorted([*entities, *found], key=lambda e: (e["offset"], -e["length"]))
+    return plain, entities
+
+
+# Endings Telegram links without "https://" in front (a common subset of its list).
+_COMMON_TLDS = frozenset(
+    [
+        "com",
+        "org",
+        "net",
+        "edu",
+        "gov",
+        "info",
+        "io",
+        "app",
+        "me",
+        "co",
+        "uk",
+        "ie",
+        "de",
+        "fr",
+        "es",
+        "it",
+        "nl",
+        "be",
+        "ch",
+        "at",
+        "se",
+        "no",
+        "dk",
+        "fi",
+        "pl",
+        "pt",
+        "ca",
+        "us",
+        "au",
+        "nz",
+        "in",
+        "jp",
+        "cn",
+        "eu",
+        "int",
+        "health",
+        "help",
+    ]
+)
+_URL_RE = re.compile(
+    r"(?<![\w@./:-])"
+    r"(?:https?://[^\s<>\"]+"
+    r"|(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?P<tld>[a-z]{2,24})(?::\d{1,5})?"
+    r"(?:/[^\s<>\"]*)?)"
+    r"(?<![.,;:!?'\")\]])",
+    re.IGNORECASE,
+)
+# Where Telegram finds no links: inside code, and inside links already there.
+_NO_LINKS_INSIDE = frozenset({"code", "pre", "text_link", "url", "email"})
+
+
+def url_entities(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``url`` entities for the links in ``text`` that Telegram would find by itself: with
+    ``http(s)://``, or a bare address whose ending is a common one ("988lifeline.org"), never
+    inside code or another link, and without the full stop or bracket that follows it."""
+    blocked = [
+        (e["offset"], e["offset"] + e["length"]) for e in entities if e["type"] in _NO_LINKS_INSIDE
+    ]
+    found: list[dict[str, Any]] = []
+    for match in _URL_RE.finditer(text):
+        tld = match.group("tld")
+        if tld is not None and tld.lower() not in _COMMON_TLDS:
+            continue
+        start = utf16_len(text[: match.start()])
+        length = utf16_len(match.group(0))
+        if any(start < end and begin < start + length for begin, end in blocked):
+            continue
+        found.append({"type": "url", "offset": start, "length": length})
+    return found
 
 
 _COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])")
@@ -1331,6 +1413,15 @@ class EmulatedPerson:
     def callback_answered(self, query_id: str) -> bool:
         query = self._em._callbacks.get(query_id)
         return query is not None and query.answered
+
+    def unanswered_presses(self) -> list[str]:
+        """The ids of this person's button presses the bot has not answered (its spinner still
+        turning in Telegram)."""
+        return [
+            query_id
+            for query_id, query in self._em._callbacks.items()
+            if query.chat_id == self.chat_id and not query.answered
+        ]
 
     def transcript(self, last: int = 40) -> str:
         """Human-readable log of the conversation, for assertion messages."""

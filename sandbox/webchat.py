@@ -75,8 +75,9 @@ class Problem(Exception):
 class NudgeResult:
     """What one "send it now" did, as the scheduler's tick reported it for this person:
     ``status`` is a delivery status ("sent", "skipped", "failed"), "taken" (already handled
-    today: at most one a day) or "none"; ``detail`` says why it was skipped or how it failed;
-    ``sent`` counts the messages that reached the chat."""
+    today: at most one a day), "not_set_up" (no time zone yet: /start comes first) or "none";
+    ``detail`` says why it was skipped or how it failed; ``sent`` counts the messages that
+    reached the chat."""
 
     status: str
     detail: str | None
@@ -306,7 +307,8 @@ class WebChat:
         services = self.application.services
         stored = await services.repo.get_person(chat_id)
         if stored is None or not stored.onboarded or not stored.time_zone:
-            raise Problem(409, "not_set_up")
+            # An answer, not an error: pressing it before /start is an ordinary thing to do.
+            return NudgeResult("not_set_up", None, 0)
         before = len(self.emulator.sent(chat_id))
         await services.repo.update_person(chat_id, **{column: services.clock.now()})
         report = await tick(self.application)

@@ -27,6 +27,10 @@ class ConversationStore(ABC):
         """Stored per-user or per-chat JSON documents of one kind."""
 
     @abstractmethod
+    async def load_blob(self, kind: str, key: int) -> str | None:
+        """One person's (or chat's) stored JSON document of one kind; None when there is none."""
+
+    @abstractmethod
     async def save_persisted(
         self,
         conversations: Sequence[StoredConversation],

@@ -44,6 +44,7 @@ _KEY_CHECK_PLAINTEXT = "kindling key check v1"
 # belong here too, so encrypt-db and rotate-key convert them.
 SEALED_COLUMNS: dict[str, tuple[str, ...]] = {
     "entries": ("text", "extra"),
+    "notes": ("text",),
     "people": ("trusted_name", "trusted_contact"),
     "bot_blobs": ("data",),
     "inbox": ("payload",),

@@ -23,6 +23,10 @@ class EntryKind(StrEnum):
     SOCIAL = "social"
 
 
+# What a person may answer to "do you see a therapist?" in /settings.
+THERAPIST_ANSWERS = ("yes", "not_now", "would_like")
+
+
 class DeliveryKind(StrEnum):
     PROMPT = "prompt"
     PROMPT_AGAIN = "prompt_again"
@@ -66,6 +70,12 @@ class Person:
     # an "are you safe?" check) replies stay warm and neutral: no celebration, no reframe.
     # None: not tender. Set by handlers/tender.py.
     tender_until: datetime | None = None
+    # Whether the person sees a therapist (THERAPIST_ANSWERS; None: not said), and when a recap
+    # last spoke of therapy (at most once a week).
+    therapist: str | None = None
+    therapy_said_at: datetime | None = None
+    # Whether replies may say how many people here practised the same thing this week.
+    counts_enabled: bool = True
 
     def is_quiet(self, now: datetime) -> bool:
         return self.quiet_until is not None and now < self.quiet_until
@@ -101,6 +111,23 @@ class Entry:
     rating: int | None
     prompt_id: str | None
     extra: dict[str, Any]
+    # Marked "to talk about in therapy": /share opens with it.
+    for_therapy: bool = False
+
+
+@dataclass(slots=True)
+class Note:
+    """Words a person wrote to themselves, to be given back on a harder day."""
+
+    id: int
+    chat_id: int
+    text: str
+    created_at: datetime
+    # The setback whose answer to the friend question this note keeps (None: written with /note).
+    from_entry: int | None = None
+    # False for words the crisis check was answering: kept and shown in /journal, never offered.
+    may_give_back: bool = True
+    given_back_at: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -33,6 +33,7 @@ from storage.crypto import (
 from storage.errors import StorageError
 from storage.inbox import Inbox
 from storage.models import (
+    CRISIS_TAG,
     ROUTINE_PARTS,
     Delivery,
     DeliveryKind,
@@ -40,6 +41,7 @@ from storage.models import (
     Entry,
     EntryKind,
     NewEntry,
+    Note,
     Person,
     RoutineAnswer,
     RoutineCheck,
@@ -62,15 +64,19 @@ POOL_MAX_SIZE = 10
 _PERSON_COLUMNS = (
     "chat_id, first_seen, time_zone, prompt_time, prompt_frequency, prompts_enabled, "
     "recap_weekday, recap_time, quiet_until, country, active, onboarded, next_prompt_at, "
-    "next_recap_at, gentle_next, trusted_name, trusted_contact, routines_enabled, tender_until"
+    "next_recap_at, gentle_next, trusted_name, trusted_contact, routines_enabled, tender_until, "
+    "therapist, therapy_said_at, counts_enabled"
 )
-_ENTRY_COLUMNS = "id, chat_id, kind, text, tags, rating, prompt_id, extra, created_at"
+_ENTRY_COLUMNS = "id, chat_id, kind, text, tags, rating, prompt_id, extra, created_at, for_therapy"
 _DELIVERY_COLUMNS = (
     "id, chat_id, kind, local_date, status, claimed_at, sent_at, prompt_id, message_id, error, "
     "again_at"
 )
+_NOTE_COLUMNS = "id, chat_id, text, created_at, from_entry, may_give_back, given_back_at"
 _ROUTINE_COLUMNS = "chat_id, local_date, created_at, sleep, meals, movement"
-_INSTANT_FIELDS = frozenset({"quiet_until", "next_prompt_at", "next_recap_at", "tender_until"})
+_INSTANT_FIELDS = frozenset(
+    {"quiet_until", "next_prompt_at", "next_recap_at", "tender_until", "therapy_said_at"}
+)
 _TIME_FIELDS = frozenset({"prompt_time", "recap_time"})
 _PERSON_TEXT_FIELDS = frozenset({"trusted_name", "trusted_contact"})
 
@@ -151,6 +157,12 @@ def _password(conninfo: str) -> str | None:
         return urlsplit(conninfo).password
     except ValueError:
         return None
+
+
+def _tag_pattern(tag: str) -> str:
+    """A LIKE pattern that finds ``tag`` in a stored JSON list of tags."""
+    escaped = tag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f'%"{escaped}"%'
 
 
 class PostgresRepository(Repository):
@@ -276,6 +288,9 @@ class PostgresRepository(Repository):
             trusted_contact=self._unseal("people.trusted_contact", row[16]),
             routines_enabled=row[17],
             tender_until=from_instant(row[18]),
+            therapist=row[19],
+            therapy_said_at=from_instant(row[20]),
+            counts_enabled=row[21],
         )
 
     def _entry_from(self, row: Sequence[Any]) -> Entry:
@@ -289,6 +304,7 @@ class PostgresRepository(Repository):
             prompt_id=row[6],
             extra=json.loads(self._unseal("entries.extra", row[7]) or "{}"),
             created_at=from_instant(row[8]),  # type: ignore[arg-type]
+            for_therapy=row[9],
         )
 
     # -- people ------------------------------------------------------------------------------
@@ -398,7 +414,7 @@ class PostgresRepository(Repository):
 
     async def delete_person(self, chat_id: int) -> None:
         async with self.transaction() as conn:
-            for table in ("entries", "deliveries", "routines", "conversations", "inbox"):
+            for table in ("entries", "notes", "deliveries", "routines", "conversations", "inbox"):
                 await conn.execute(f"DELETE FROM {table} WHERE chat_id = %s".encode(), (chat_id,))
             await conn.execute(
                 "DELETE FROM bot_blobs WHERE kind IN ('user_data', 'chat_data') AND key = %s",
@@ -489,6 +505,95 @@ class PostgresRepository(Repository):
             "DELETE FROM entries WHERE id = %s AND chat_id = %s", (entry_id, chat_id)
         )
         return deleted == 1
+
+    async def count_people_with(
+        self, kind: EntryKind | None, since: datetime, *, tag: str | None = None
+    ) -> int:
+        # Tags are kept as a JSON list of ids: a tag matches as its quoted id, with LIKE's own
+        # wildcards in it escaped. Words read as a crisis carry CRISIS_TAG and never count.
+        where = ["created_at >= %s", "tags NOT LIKE %s ESCAPE '\\'"]
+        params: list[Any] = [to_instant(since), _tag_pattern(CRISIS_TAG)]
+        if kind is not None:
+            where.append("kind = %s")
+            params.append(str(kind))
+        if tag is not None:
+            where.append("tags LIKE %s ESCAPE '\\'")
+            params.append(_tag_pattern(tag))
+        row = await self._fetchone(
+            f"SELECT count(DISTINCT chat_id) FROM entries WHERE {' AND '.join(where)}", params
+        )
+        return int(row[0])
+
+    async def mark_for_therapy(self, chat_id: int, entry_id: int, marked: bool) -> bool:
+        changed = await self._write(
+            "UPDATE entries SET for_therapy = %s WHERE id = %s AND chat_id = %s",
+            (marked, entry_id, chat_id),
+        )
+        return changed == 1
+
+    async def list_for_therapy(self, chat_id: int) -> list[Entry]:
+        rows = await self._fetchall(
+            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE chat_id = %s AND for_therapy "
+            "ORDER BY created_at, id",
+            (chat_id,),
+        )
+        return [self._entry_from(row) for row in rows]
+
+    # -- notes to oneself -------------------------------------------------------------------
+    def _note_from(self, row: Sequence[Any]) -> Note:
+        return Note(
+            id=row[0],
+            chat_id=row[1],
+            text=self._unseal("notes.text", row[2]) or "",
+            created_at=from_instant(row[3]),  # type: ignore[arg-type]
+            from_entry=row[4],
+            may_give_back=row[5],
+            given_back_at=from_instant(row[6]),
+        )
+
+    async def add_note(
+        self,
+        chat_id: int,
+        text: str,
+        now: datetime,
+        *,
+        from_entry: int | None = None,
+        may_give_back: bool = True,
+    ) -> Note | None:
+        row = await self._fetchone(
+            "INSERT INTO notes (chat_id, text, created_at, from_entry, may_give_back) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (from_entry) DO NOTHING "
+            f"RETURNING {_NOTE_COLUMNS}",
+            (
+                chat_id,
+                self._seal("notes.text", bound_text(text)),
+                to_instant(now),
+                from_entry,
+                may_give_back,
+            ),
+        )
+        return self._note_from(row) if row else None
+
+    async def list_notes(self, chat_id: int) -> list[Note]:
+        rows = await self._fetchall(
+            f"SELECT {_NOTE_COLUMNS} FROM notes WHERE chat_id = %s "
+            "ORDER BY created_at DESC, id DESC",
+            (chat_id,),
+        )
+        return [self._note_from(row) for row in rows]
+
+    async def delete_note(self, chat_id: int, note_id: int) -> bool:
+        deleted = await self._write(
+            "DELETE FROM notes WHERE id = %s AND chat_id = %s", (note_id, chat_id)
+        )
+        return deleted == 1
+
+    async def mark_note_given_back(self, chat_id: int, note_id: int, now: datetime) -> bool:
+        changed = await self._write(
+            "UPDATE notes SET given_back_at = %s WHERE id = %s AND chat_id = %s",
+            (to_instant(now), note_id, chat_id),
+        )
+        return changed == 1
 
     # -- deliveries --------------------------------------------------------------------------
     async def claim_delivery(
@@ -717,6 +822,12 @@ class PostgresConversationStore(ConversationStore):
     async def load_blobs(self, kind: str) -> dict[int, str]:
         rows = await self.repo._fetchall("SELECT key, data FROM bot_blobs WHERE kind = %s", (kind,))
         return {key: self.repo._unseal("bot_blobs.data", data) for key, data in rows}
+
+    async def load_blob(self, kind: str, key: int) -> str | None:
+        row = await self.repo._fetchone(
+            "SELECT data FROM bot_blobs WHERE kind = %s AND key = %s", (kind, key)
+        )
+        return None if row is None else self.repo._unseal("bot_blobs.data", row[0])
 
     async def save_persisted(
         self,

@@ -28,6 +28,7 @@ from storage.models import (
     Entry,
     EntryKind,
     NewEntry,
+    Note,
     Person,
     RoutineAnswer,
     RoutineCheck,
@@ -53,6 +54,9 @@ PERSON_FIELDS = frozenset(
         "trusted_contact",
         "routines_enabled",
         "tender_until",
+        "therapist",
+        "therapy_said_at",
+        "counts_enabled",
     }
 )
 
@@ -148,6 +152,47 @@ class Repository(ABC):
     @abstractmethod
     async def delete_entry(self, chat_id: int, entry_id: int) -> bool:
         """Delete the person's own entry; False when there is no such entry of theirs."""
+
+    @abstractmethod
+    async def count_people_with(
+        self, kind: EntryKind | None, since: datetime, *, tag: str | None = None
+    ) -> int:
+        """How many people kept an entry of ``kind`` (any kind when None), tagged ``tag`` when
+        given, at or after ``since``; entries whose words read as a crisis never count."""
+
+    @abstractmethod
+    async def mark_for_therapy(self, chat_id: int, entry_id: int, marked: bool) -> bool:
+        """Mark (or unmark) the person's own entry "to talk about in therapy"; False when
+        there is no such entry of theirs."""
+
+    @abstractmethod
+    async def list_for_therapy(self, chat_id: int) -> list[Entry]:
+        """The person's entries marked to talk about in therapy, oldest first."""
+
+    # -- notes to oneself -------------------------------------------------------------------
+    @abstractmethod
+    async def add_note(
+        self,
+        chat_id: int,
+        text: str,
+        now: datetime,
+        *,
+        from_entry: int | None = None,
+        may_give_back: bool = True,
+    ) -> Note | None:
+        """Keep a note; None (and nothing new) when the note of ``from_entry`` is kept already."""
+
+    @abstractmethod
+    async def list_notes(self, chat_id: int) -> list[Note]:
+        """The person's notes, newest first."""
+
+    @abstractmethod
+    async def delete_note(self, chat_id: int, note_id: int) -> bool:
+        """Delete the person's own note; False when there is no such note of theirs."""
+
+    @abstractmethod
+    async def mark_note_given_back(self, chat_id: int, note_id: int, now: datetime) -> bool:
+        """Record that the person's note was shown to them again at ``now``."""
 
     # -- deliveries --------------------------------------------------------------------------
     @abstractmethod

@@ -27,6 +27,7 @@ from storage.errors import DatabaseUnreadableError, StorageError
 from storage.inbox import Inbox
 from storage.migrate import migrate
 from storage.models import (
+    CRISIS_TAG,
     ROUTINE_PARTS,
     Delivery,
     DeliveryKind,
@@ -34,6 +35,7 @@ from storage.models import (
     Entry,
     EntryKind,
     NewEntry,
+    Note,
     Person,
     RoutineAnswer,
     RoutineCheck,
@@ -53,17 +55,20 @@ QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
 _PERSON_COLUMNS = (
     "chat_id, first_seen, time_zone, prompt_time, prompt_frequency, prompts_enabled, "
     "recap_weekday, recap_time, quiet_until, country, active, onboarded, next_prompt_at, "
-    "next_recap_at, gentle_next, trusted_name, trusted_contact, routines_enabled, tender_until"
+    "next_recap_at, gentle_next, trusted_name, trusted_contact, routines_enabled, tender_until, "
+    "therapist, therapy_said_at, counts_enabled"
 )
-_ENTRY_COLUMNS = "id, chat_id, kind, text, tags, rating, prompt_id, extra, created_at"
+_ENTRY_COLUMNS = "id, chat_id, kind, text, tags, rating, prompt_id, extra, created_at, for_therapy"
 _DELIVERY_COLUMNS = (
     "id, chat_id, kind, local_date, status, claimed_at, sent_at, prompt_id, message_id, error, "
     "again_at"
 )
 _BOOL_FIELDS = frozenset(
-    {"prompts_enabled", "active", "onboarded", "gentle_next", "routines_enabled"}
+    {"prompts_enabled", "active", "onboarded", "gentle_next", "routines_enabled", "counts_enabled"}
 )
-_INSTANT_FIELDS = frozenset({"quiet_until", "next_prompt_at", "next_recap_at", "tender_until"})
+_INSTANT_FIELDS = frozenset(
+    {"quiet_until", "next_prompt_at", "next_recap_at", "tender_until", "therapy_said_at"}
+)
 _TIME_FIELDS = frozenset({"prompt_time", "recap_time"})
 # Person fields a person typed themselves: bounded and sealed like entry texts.
 _PERSON_TEXT_FIELDS = frozenset({"trusted_name", "trusted_contact"})
@@ -126,6 +131,9 @@ def _person(row: sqlite3.Row | tuple[Any, ...]) -> Person:
         trusted_contact=row[16],
         routines_enabled=bool(row[17]),
         tender_until=from_epoch(row[18]),
+        therapist=row[19],
+        therapy_said_at=from_epoch(row[20]),
+        counts_enabled=bool(row[21]),
     )
 
 
@@ -140,6 +148,7 @@ def _entry(row: sqlite3.Row | tuple[Any, ...]) -> Entry:
         prompt_id=row[6],
         extra=json.loads(row[7]),
         created_at=from_epoch(row[8]),  # type: ignore[arg-type]
+        for_therapy=bool(row[9]),
     )
 
 
@@ -157,6 +166,12 @@ def _delivery(row: sqlite3.Row | tuple[Any, ...]) -> Delivery:
         error=row[9],
         again_at=from_epoch(row[10]),
     )
+
+
+def _tag_pattern(tag: str) -> str:
+    """A LIKE pattern that finds ``tag`` in a stored JSON list of tags."""
+    escaped = tag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f'%"{escaped}"%'
 
 
 class SqliteRepository(Repository):
@@ -417,6 +432,7 @@ class SqliteRepository(Repository):
         async with self._lock:
             async with self._transaction() as db:
                 await db.execute("DELETE FROM entries WHERE chat_id = ?", (chat_id,))
+                await db.execute("DELETE FROM notes WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM deliveries WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM routines WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))
@@ -512,6 +528,101 @@ class SqliteRepository(Repository):
             )
             == 1
         )
+
+    async def count_people_with(
+        self, kind: EntryKind | None, since: datetime, *, tag: str | None = None
+    ) -> int:
+        # Tags are kept as a JSON list of ids: a tag matches as its quoted id, with LIKE's own
+        # wildcards in it escaped. Words read as a crisis carry CRISIS_TAG and never count.
+        where = ["created_at >= ?", "tags NOT LIKE ? ESCAPE '\\'"]
+        params: list[Any] = [to_epoch(since), _tag_pattern(CRISIS_TAG)]
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(str(kind))
+        if tag is not None:
+            where.append("tags LIKE ? ESCAPE '\\'")
+            params.append(_tag_pattern(tag))
+        row = await self._fetchone(
+            f"SELECT count(DISTINCT chat_id) FROM entries WHERE {' AND '.join(where)}", params
+        )
+        return int(row[0])
+
+    async def mark_for_therapy(self, chat_id: int, entry_id: int, marked: bool) -> bool:
+        changed = await self._write(
+            "UPDATE entries SET for_therapy = ? WHERE id = ? AND chat_id = ?",
+            (int(marked), entry_id, chat_id),
+        )
+        return changed == 1
+
+    async def list_for_therapy(self, chat_id: int) -> list[Entry]:
+        rows = await self._fetchall(
+            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE chat_id = ? AND for_therapy "
+            "ORDER BY created_at, id",
+            (chat_id,),
+        )
+        return [self._entry_from(row) for row in rows]
+
+    # -- notes to oneself -------------------------------------------------------------------
+    _NOTE_COLUMNS = "id, chat_id, text, created_at, from_entry, may_give_back, given_back_at"
+
+    def _note_from(self, row: Sequence[Any]) -> Note:
+        return Note(
+            id=row[0],
+            chat_id=row[1],
+            text=self._unseal("notes.text", row[2]) or "",
+            created_at=from_epoch(row[3]),  # type: ignore[arg-type]
+            from_entry=row[4],
+            may_give_back=bool(row[5]),
+            given_back_at=from_epoch(row[6]),
+        )
+
+    async def add_note(
+        self,
+        chat_id: int,
+        text: str,
+        now: datetime,
+        *,
+        from_entry: int | None = None,
+        may_give_back: bool = True,
+    ) -> Note | None:
+        async with (
+            self._lock,
+            self.db.execute(
+                "INSERT INTO notes (chat_id, text, created_at, from_entry, may_give_back) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (from_entry) DO NOTHING "
+                f"RETURNING {self._NOTE_COLUMNS}",
+                (
+                    chat_id,
+                    self._seal("notes.text", bound_text(text)),
+                    to_epoch(now),
+                    from_entry,
+                    int(may_give_back),
+                ),
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        return self._note_from(row) if row else None
+
+    async def list_notes(self, chat_id: int) -> list[Note]:
+        rows = await self._fetchall(
+            f"SELECT {self._NOTE_COLUMNS} FROM notes WHERE chat_id = ? "
+            "ORDER BY created_at DESC, id DESC",
+            (chat_id,),
+        )
+        return [self._note_from(row) for row in rows]
+
+    async def delete_note(self, chat_id: int, note_id: int) -> bool:
+        deleted = await self._write(
+            "DELETE FROM notes WHERE id = ? AND chat_id = ?", (note_id, chat_id)
+        )
+        return deleted == 1
+
+    async def mark_note_given_back(self, chat_id: int, note_id: int, now: datetime) -> bool:
+        changed = await self._write(
+            "UPDATE notes SET given_back_at = ? WHERE id = ? AND chat_id = ?",
+            (to_epoch(now), note_id, chat_id),
+        )
+        return changed == 1
 
     # -- deliveries --------------------------------------------------------------------------
     async def claim_delivery(

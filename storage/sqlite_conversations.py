@@ -73,3 +73,9 @@ class SqliteConversationStore(ConversationStore):
     async def load_blobs(self, kind: str) -> dict[int, str]:
         rows = await self.repo._fetchall("SELECT key, data FROM bot_blobs WHERE kind = ?", (kind,))
         return {key: self.repo._unseal("bot_blobs.data", data) for key, data in rows}
+
+    async def load_blob(self, kind: str, key: int) -> str | None:
+        row = await self.repo._fetchone(
+            "SELECT data FROM bot_blobs WHERE kind = ? AND key = ?", (kind, key)
+        )
+        return None if row is None else self.repo._unseal("bot_blobs.data", row[0])

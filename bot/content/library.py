@@ -74,7 +74,13 @@ REQUIRED_WIN_KINDS = (
     "other",
 )
 # The social ladder is shown in this order, gentlest first.
-SOCIAL_LADDER = ("message_trusted", "one_to_one", "small_gathering", "volunteering")
+SOCIAL_LADDER = (
+    "message_trusted",
+    "one_to_one",
+    "share_experience",
+    "small_gathering",
+    "volunteering",
+)
 CHECK_IN_ANSWERS = ("better", "same", "worse")
 
 # Clichés and guilt words from the style guide, plus praise that judges instead of naming what

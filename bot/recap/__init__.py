@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.recap.additions import recap_additions
 from bot.recap.chart import chart_caption, render_week_chart
 from bot.recap.phrases import recap_phrases
 from bot.recap.story import WeekFacts, recap_text, week_facts
@@ -60,8 +61,9 @@ async def load_week_facts(services: Services, person: Person, day_in_week: date)
 async def compose_weekly_recap(services: Services, person: Person, day_in_week: date) -> Recap:
     """The recap of the local week (Monday to Sunday) that contains ``day_in_week``.
 
-    A quiet week gets a short, warm message and no picture: an empty chart would read as a
-    tally of what did not happen.
+    A quiet week (nothing kept) gets a short, warm message and no picture: an empty chart would
+    read as a tally of what did not happen. So does a week whose every entry read as a crisis:
+    what was written is acknowledged, and help is right there.
     """
     facts = await load_week_facts(services, person, day_in_week)
     if person.is_tender(services.clock.now()) and not facts.crisis_moments:
@@ -70,7 +72,8 @@ async def compose_weekly_recap(services: Services, person: Person, day_in_week: 
         facts = replace(facts, crisis_moments=1)
     phrases = recap_phrases()
     text = recap_text(facts, services.library, phrases, services.rng, country=person.country)
-    if facts.is_quiet:
+    text = "\n\n".join([text, *await recap_additions(services, person, facts)])
+    if facts.is_quiet or facts.only_crisis:
         return Recap(text)
     return Recap(text, render_week_chart(facts, phrases), chart_caption(facts, phrases))
 

@@ -1,10 +1,12 @@
 """A picture of the week (PNG, Pillow, no display) and the same facts in words.
 
-Monday to Sunday, one column a day: a stacked bar of small wins, reflections and hard moments;
-below it, time with people (a filled dot for a moment that felt connected, a ring for one that
-felt out of sync) and how connected it felt (five dots, filled to the day's mean rating). Large
-type for a phone, words instead of axes, and the Okabe-Ito palette, which stays distinct for the
-common kinds of colour blindness; shapes (dot, ring) carry meaning too, never colour alone.
+Monday to Sunday, one column a day: a stacked bar of small wins, reflections and hard moments
+(no numbers on it: heights compare the days, they are not a tally); below it, time with people
+(a filled dot on a day with a moment that felt connected, a ring on a day with one that felt out
+of sync) and how connected it felt (five dots stacked like a meter, filled from the bottom to the
+day's mean rating). Every row is labelled, in type that stays readable when a phone shows the
+picture 300 px wide. Words instead of axes, and the Okabe-Ito palette, which stays distinct for
+the common kinds of colour blindness; shapes (dot, ring) carry meaning too, never colour alone.
 
 Speed: the image is drawn in palette mode ("P", one byte a pixel), which makes PNG encoding
 several times faster than RGB. Anti-aliased text still works because palette entries 0..15 are
@@ -43,17 +45,24 @@ _COLOURS = {
     EMPTY: (222, 222, 222),
 }
 
-TITLE_SIZE, DATES_SIZE, DAY_SIZE, LABEL_SIZE, COUNT_SIZE = 64, 40, 40, 34, 36
+# Sized for a phone: the picture is shown about 300 px wide in a 390 px chat, a scale of about
+# 0.28, so the smallest type here (40) reads as about 11 px and the smallest dot as 10 px.
+TITLE_SIZE, DATES_SIZE, DAY_SIZE, LABEL_SIZE = 72, 44, 46, 40
 
-BARS_TOP, BARS_BOTTOM = 230, 600
-BAR_WIDTH = 84
+LEGEND_Y = 198
+BARS_TOP, BARS_BOTTOM = 280, 590
+BAR_WIDTH = 96
 SEGMENT_GAP = 4
 MIN_SCALE = 3  # a single entry never fills a whole column
-PEOPLE_LABEL_Y, CONNECTED_Y, OUT_OF_SYNC_Y = 690, 760, 815
-RATING_LABEL_Y, RATING_Y = 855, 915
-LEGEND_Y = 975
-DOT = 34
-RATING_DOT, RATING_GAP = 18, 4
+DAYS_Y = 602
+# Time with people: its label (which is also its legend), then one mark a day for each way it
+# felt, never a count.
+PEOPLE_LABEL_Y, PEOPLE_Y = 672, 746
+DOT = 46
+# How connected it felt: its label, then five dots a day stacked like a small meter, filled
+# from the bottom to the day's mean rating.
+RATING_LABEL_Y, RATING_TOP = 796, 856
+RATING_DOT, RATING_GAP = 34, 6
 # zlib level 3: about a third of level 6's encoding time for a file under twice the size (still
 # only a few tens of kilobytes); encoding is most of the render time.
 PNG_COMPRESS_LEVEL = 3
@@ -105,9 +114,10 @@ def _dot(draw: ImageDraw.ImageDraw, cx: float, cy: float, d: float, filled: bool
         draw.ellipse(box, outline=CONNECTION, width=6)
 
 
-@lru_cache(maxsize=4)
-def _template(phrases: RecapPhrases) -> Image.Image:
-    """Everything that is the same every week: title, day names, row labels, legend.
+@lru_cache(maxsize=16)
+def _template(phrases: RecapPhrases, people: bool, rating: bool) -> Image.Image:
+    """Everything that is the same every week: title, day names, legend, and the labels of the
+    rows the week has (a row with nothing in it is left out, label and all).
 
     Drawn once per set of phrases and copied for each week, which saves most of the text
     rendering (the slowest drawing step) on every render.
@@ -117,14 +127,32 @@ def _template(phrases: RecapPhrases) -> Image.Image:
     image.putpalette(_PALETTE)
     draw = ImageDraw.Draw(image)
     title = p("chart.title")
-    draw.text((MARGIN, 48), title, font=_fitting_font(title, TITLE_SIZE, INNER), fill=INK)
+    draw.text((MARGIN, 36), title, font=_fitting_font(title, TITLE_SIZE, INNER), fill=INK)
     draw.rectangle((MARGIN, BARS_BOTTOM + 1, WIDTH - MARGIN, BARS_BOTTOM + 4), fill=EMPTY)
     for i, name in enumerate(p.items("chart.days")):
-        _centred(draw, _centre_of(i), BARS_BOTTOM + 16, name, DAY_SIZE, COLUMN - 4)
-    for y, key in ((PEOPLE_LABEL_Y, "chart.people"), (RATING_LABEL_Y, "chart.rating")):
-        text = p(key)
-        draw.text((MARGIN, y), text, font=_fitting_font(text, LABEL_SIZE, INNER), fill=SOFT_INK)
-    _legend(draw, phrases, INNER)
+        _centred(draw, _centre_of(i), DAYS_Y, name, DAY_SIZE, COLUMN - 4)
+    _legend_row(
+        draw,
+        LEGEND_Y,
+        [
+            ("square", WIN, p("chart.wins")),
+            ("square", REFLECTION, p("chart.reflections")),
+            ("square", SETBACK, p("chart.setbacks")),
+        ],
+    )
+    if people:
+        _legend_row(
+            draw,
+            PEOPLE_LABEL_Y,
+            [
+                ("dot", CONNECTION, p("chart.connected")),
+                ("ring", CONNECTION, p("chart.out_of_sync")),
+            ],
+        )
+    if not rating:
+        return image
+    text = p("chart.rating")
+    draw.text((MARGIN, RATING_LABEL_Y), text, font=_fitting_font(text, LABEL_SIZE, INNER), fill=INK)
     return image
 
 
@@ -135,14 +163,16 @@ def _centre_of(day_index: int) -> float:
 def render_week_chart(facts: WeekFacts, phrases: RecapPhrases) -> bytes:
     """The week as a 1080x1080 PNG."""
     p = phrases
-    image = _template(phrases).copy()
+    people = any(d.connected or d.out_of_sync for d in facts.days)
+    rating = any(d.rating is not None for d in facts.days)
+    image = _template(phrases, people, rating).copy()
     draw = ImageDraw.Draw(image)
     dates = p("chart.dates", first=show_date(facts.monday), last=show_date(facts.sunday))
-    draw.text((MARGIN, 130), dates, font=_fitting_font(dates, DATES_SIZE, INNER), fill=SOFT_INK)
+    draw.text((MARGIN, 120), dates, font=_fitting_font(dates, DATES_SIZE, INNER), fill=SOFT_INK)
 
+    # Bar heights compare the days; no number is written on them (they would read as a tally).
     scale = max(MIN_SCALE, *(d.entries for d in facts.days))
-    unit = (BARS_BOTTOM - BARS_TOP - COUNT_SIZE - 14) / scale
-    count_font = _font(COUNT_SIZE)
+    unit = (BARS_BOTTOM - BARS_TOP) / scale
     for i, day in enumerate(facts.days):
         cx = _centre_of(i)
         left, right = cx - BAR_WIDTH / 2, cx + BAR_WIDTH / 2
@@ -156,103 +186,63 @@ def render_week_chart(facts: WeekFacts, phrases: RecapPhrases) -> bytes:
                 height = count * unit
                 draw.rectangle((left, top - height + SEGMENT_GAP, right, top), fill=colour)
                 top -= height
-        if day.entries:
-            label = str(day.entries)
-            draw.text(
-                (cx - count_font.getlength(label) / 2, top - COUNT_SIZE - 8),
-                label,
-                font=count_font,
-                fill=INK,
-            )
-        for count, cy, filled in (
-            (day.connected, CONNECTED_Y, True),
-            (day.out_of_sync, OUT_OF_SYNC_Y, False),
-        ):
-            if count:
-                _dot(draw, cx - 20, cy, DOT, filled)
-                draw.text((cx + 6, cy - COUNT_SIZE / 2 - 4), str(count), font=count_font, fill=INK)
+        if day.connected:
+            _dot(draw, cx - DOT / 2 - 6, PEOPLE_Y, DOT, filled=True)
+        if day.out_of_sync:
+            _dot(draw, cx + DOT / 2 + 6, PEOPLE_Y, DOT, filled=False)
         if day.rating is not None:
             filled_dots = max(1, round(day.rating))
-            span = 5 * RATING_DOT + 4 * RATING_GAP
-            x = cx - span / 2
-            for n in range(5):
-                box = (x, RATING_Y - RATING_DOT / 2, x + RATING_DOT, RATING_Y + RATING_DOT / 2)
+            for n in range(5):  # from the bottom up
+                top = RATING_TOP + (4 - n) * (RATING_DOT + RATING_GAP)
+                box = (cx - RATING_DOT / 2, top, cx + RATING_DOT / 2, top + RATING_DOT)
                 draw.ellipse(box, fill=CONNECTION if n < filled_dots else EMPTY)
-                x += RATING_DOT + RATING_GAP
 
     buffer = io.BytesIO()
     image.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()
 
 
-def _legend(draw: ImageDraw.ImageDraw, p: RecapPhrases, inner: float) -> None:
-    """Two lines of words: the bar colours, then the dot and the ring."""
-    rows = [
-        [
-            ("square", WIN, p("chart.wins")),
-            ("square", REFLECTION, p("chart.reflections")),
-            ("square", SETBACK, p("chart.setbacks")),
-        ],
-        [("dot", CONNECTION, p("chart.connected")), ("ring", CONNECTION, p("chart.out_of_sync"))],
-    ]
-    for r, row in enumerate(rows):
-        y = LEGEND_Y + r * 50
-        size = LABEL_SIZE
-        # Shrink the row's type until it fits the width.
-        while size > 18:
-            font = _font(size)
-            width = sum(30 + 12 + font.getlength(text) + 36 for _, _, text in row) - 36
-            if width <= inner:
-                break
-            size -= 2
+def _legend_row(draw: ImageDraw.ImageDraw, y: int, row: list[tuple[str, int, str]]) -> None:
+    """One line of marks and their words; the type shrinks only if edited words are too long."""
+    mark, gap = 38, 34
+    size = LABEL_SIZE
+    while size > 24:
         font = _font(size)
-        x = float(MARGIN)
-        for shape, colour, text in row:
-            box = (x, y + 4, x + 30, y + 34)
-            if shape == "square":
-                draw.rectangle(box, fill=colour)
-            else:
-                _dot(draw, x + 15, y + 19, 30, filled=shape == "dot")
-            x += 42
-            draw.text((x, y), text, font=font, fill=INK)
-            x += font.getlength(text) + 36
+        width = sum(mark + 12 + font.getlength(text) + gap for _, _, text in row) - gap
+        if width <= INNER:
+            break
+        size -= 2
+    font = _font(size)
+    x = float(MARGIN)
+    for shape, colour, text in row:
+        box = (x, y + 4, x + mark, y + 4 + mark)
+        if shape == "square":
+            draw.rectangle(box, fill=colour)
+        else:
+            _dot(draw, x + mark / 2, y + 4 + mark / 2, mark, filled=shape == "dot")
+        x += mark + 12
+        draw.text((x, y), text, font=font, fill=INK)
+        x += font.getlength(text) + gap
 
 
 def chart_caption(facts: WeekFacts, phrases: RecapPhrases) -> str:
-    """The picture in words, for screen readers: at most Telegram's 1024 characters."""
+    """The picture in a sentence, for screen readers: what it shows, with no numbers (the
+    recap message right after it tells the story)."""
     p = phrases
-    names = p.items("caption.day_names")
-    sentences = [p("caption.intro", first=show_date(facts.monday), last=show_date(facts.sunday))]
-    quiet_days = 0
-    for i, day in enumerate(facts.days):
-        parts = []
-        if day.wins:
-            parts.append(p.digits(day.wins, "small_win"))
-        if day.reflections:
-            parts.append(p.digits(day.reflections, "reflection"))
-        if day.setbacks:
-            parts.append(p.digits(day.setbacks, "hard_moment"))
-        if day.connected:
-            parts.append(p("caption.connected", moments=p.digits(day.connected, "moment")))
-        if day.out_of_sync:
-            parts.append(p("caption.out_of_sync", moments=p.digits(day.out_of_sync, "moment")))
-        if parts:
-            sentences.append(p("caption.day", day=names[i], parts=", ".join(parts)))
-        else:
-            quiet_days += 1
-    if quiet_days and quiet_days < 7:
-        sentences.append(p("caption.other_days"))
-    rated = [
-        p("caption.rating_day", day=names[i], rating=round(day.rating))
-        for i, day in enumerate(facts.days)
-        if day.rating is not None
+    shown = [
+        key
+        for key, present in (
+            ("caption.wins", facts.wins),
+            ("caption.reflections", facts.reflections),
+            ("caption.setbacks", facts.setbacks),
+            ("caption.people", facts.connected or facts.out_of_sync),
+            ("caption.rating", any(d.rating is not None for d in facts.days)),
+        )
+        if present
     ]
-    if rated:
-        sentences.append(p("caption.rating", days=", ".join(rated)))
-    caption = ""
-    for sentence in sentences:
-        candidate = f"{caption} {sentence}".strip()
-        if len(candidate) > CAPTION_MAX_CHARS:
-            break
-        caption = candidate
-    return caption
+    return p(
+        "caption.intro",
+        first=show_date(facts.monday),
+        last=show_date(facts.sunday),
+        parts=p.join(p(key) for key in shown),
+    )[:CAPTION_MAX_CHARS]

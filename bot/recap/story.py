@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from bot import formatting
 from bot.content.library import SOCIAL_LADDER, HelpResources, Library
 from bot.formatting import escape
-from bot.recap.labels import is_crisis_flagged, shown_kind
+from bot.recap.labels import REFLECT_QUESTIONS, is_crisis_flagged, reflect_answers, shown_kind
 from bot.recap.phrases import RecapPhrases
 from storage.models import (
     ROUTINE_PARTS,
@@ -32,13 +32,14 @@ from storage.models import (
 
 CONNECTED = "connected"
 OUT_OF_SYNC = "out_of_sync"
-# /reflect's questions; an entry's tags carry the answers as "heard:yes" and so on.
-REFLECT_QUESTIONS = ("heard", "interest", "steady")
 
-# A week with fewer days than this is a quiet week: a short, warm recap with no counts, so
-# nothing in it can read as a tally of what did not happen.
-MIN_DAYS_FOR_FULL_RECAP = 2
-# Something "recurs" on connected days when it shows up on at least this many of them.
+# A week with nothing kept is a quiet week: a short, warm recap with no counts, so nothing in it
+# can read as a tally of what did not happen. A week with anything kept, even on one day (every
+# newcomer's first week), gets its story and its picture.
+# Something "recurs" on connected days when it shows up on at least this many of them; the
+# feeling named in hard moments is the one that "came up most" only when it came up at least
+# this often (one entry is not a pattern); a rung of the social ladder is steady enough to
+# suggest the next one up when it was practised on at least this many days.
 MIN_RECURRENCE = 2
 # A routines pattern is mentioned only with at least this many days that have both a routines
 # answer and time with people, and only when the two groups differ this clearly.
@@ -81,7 +82,10 @@ class KeptWords:
 
     at: datetime
     kind: EntryKind  # as the person reads it (labels.shown_kind), not as stored
-    text: str
+    text: str  # empty for a look back at time with someone kept without a note
+    # A look back's /reflect answers, (question, answer) in the order asked.
+    answers: tuple[tuple[str, str], ...] = ()
+    prompt_id: str | None = None  # the daily question a reply answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +111,8 @@ class WeekFacts:
     # Entries whose words read as a crisis (also counted among the hard moments): the recap then
     # acknowledges them and repeats the person's help line instead of offering a reframe.
     crisis_moments: int = 0
+    # On how many days the highest rung practised was practised.
+    practised_rung_days: int = 0
 
     @property
     def sunday(self) -> date:
@@ -142,7 +148,14 @@ class WeekFacts:
 
     @property
     def is_quiet(self) -> bool:
-        return self.days_showed_up < MIN_DAYS_FOR_FULL_RECAP
+        """Nothing kept this week (a routines check alone keeps no words or moments)."""
+        return self.entries == 0
+
+    @property
+    def only_crisis(self) -> bool:
+        """The week held words that read as a crisis (or the person is in the day after one,
+        see compose_weekly_recap) and nothing else was kept."""
+        return self.crisis_moments > 0 and self.crisis_moments >= self.entries
 
     @property
     def is_hard(self) -> bool:
@@ -153,7 +166,17 @@ class WeekFacts:
 
     @property
     def most_named_feeling(self) -> str | None:
+        """The feeling named in hard moments; on a tie, the first in the library's order."""
         return self.feelings[0][0] if self.feelings else None
+
+    @property
+    def feeling_came_up_most(self) -> bool:
+        """Whether one feeling honestly "came up most": named more than once, and more often
+        than any other. One entry, or a tie, is no pattern."""
+        if len(self.feelings) < 2:
+            return False
+        (_, top), (_, second) = self.feelings[0], self.feelings[1]
+        return top >= MIN_RECURRENCE and top > second
 
 
 def win_kind_of(entry: Entry, known: Iterable[str]) -> str:
@@ -244,6 +267,7 @@ def week_facts(
     answers_out_of_sync: Counter[str] = Counter()
     feeling_ids = {f.id for f in library.feelings}
     rung: int | None = None
+    rung_days: dict[int, set[int]] = {}
     words: list[KeptWords] = []
     crisis_moments = 0
 
@@ -288,8 +312,11 @@ def week_facts(
         entry_rung = None if flagged else _ladder_rung(entry, win_kind)
         if entry_rung is not None:
             rung = entry_rung if rung is None else max(rung, entry_rung)
-        if entry.text and entry.text.strip():
-            words.append(KeptWords(local, kind, entry.text.strip()))
+            rung_days.setdefault(entry_rung, set()).add(i)
+        text = (entry.text or "").strip()
+        answers = reflect_answers(entry)
+        if text or answers:
+            words.append(KeptWords(local, kind, text, answers, entry.prompt_id))
 
     checks = {c.local_date: c for c in routines if c.local_date in index}
     days = tuple(
@@ -336,19 +363,22 @@ def week_facts(
         routine_pattern=_routine_pattern(days),
         words=tuple(sorted(words, key=lambda w: w.at)),
         crisis_moments=crisis_moments,
+        practised_rung_days=len(rung_days.get(rung, ())) if rung is not None else 0,
     )
 
 
 def suggested_rung(facts: WeekFacts) -> int:
-    """The next small step on the social ladder: one rung above what was practised.
+    """The next small step on the social ladder, matched to where the person is.
 
-    After a hard week the suggestion stays on the rung already practised (or the first one):
-    the invitation is to repeat something familiar, never to climb while it hurts.
+    Nothing practised yet: the first rung. A rung practised on one day only (someone just
+    starting) or in a hard week: the same rung again, since the invitation is to repeat
+    something familiar, never to climb while it is new or while it hurts. A rung practised on
+    several days of a week that was not hard: one rung up.
     """
     top = len(SOCIAL_LADDER) - 1
     if facts.practised_rung is None:
         return 0
-    if facts.is_hard:
+    if facts.is_hard or facts.practised_rung_days < MIN_RECURRENCE:
         return facts.practised_rung
     return min(facts.practised_rung + 1, top)
 
@@ -363,6 +393,19 @@ def win_label(library: Library, kind: str) -> str:
         return library.win_kind(kind).label
     except KeyError:
         return library.win_kind("other").label
+
+
+def feelings_named(facts: WeekFacts, library: Library, p: RecapPhrases) -> str:
+    """The feelings named in the week's hard moments: "came up most" only for a real pattern."""
+
+    def shown(feeling: str) -> str:
+        return p("recap.feeling", feeling=escape(library.feeling(feeling).label.lower()))
+
+    if facts.feeling_came_up_most:
+        return p("recap.setbacks_feeling", feeling=shown(facts.feelings[0][0]))
+    if len(facts.feelings) == 1:
+        return p("recap.setbacks_feeling_named", feeling=shown(facts.feelings[0][0]))
+    return p("recap.setbacks_feelings_named", feelings=p.join(shown(f) for f, _ in facts.feelings))
 
 
 def crisis_blocks(phrases: RecapPhrases, help_here: HelpResources) -> list[str]:
@@ -394,9 +437,9 @@ def recap_text(
     title = p("recap.title", first=show_date(facts.monday), last=show_date(facts.sunday))
     blocks: list[str] = [title]
 
-    if facts.crisis_moments and facts.is_quiet:
-        # Not "a quiet week, and that's okay", no reframe (they say "try again"), and no nudge
-        # towards the next win: what they wrote is acknowledged, and help is right there.
+    if facts.only_crisis:
+        # Not a story of the week, no reframe (they say "try again"), and no nudge towards the
+        # next win: what they wrote is acknowledged, and help is right there.
         blocks += crisis_blocks(p, library.help_for(country))
         return "\n\n".join(blocks)
 
@@ -404,13 +447,16 @@ def recap_text(
         blocks.append(p("recap.quiet"))
         if facts.days_showed_up:
             blocks.append(p("recap.quiet_kept"))
-        if facts.setbacks:
-            reframe = library.reframe_for(facts.most_named_feeling, rng)
-            blocks.append(f"{p('recap.reframe_intro')}\n{reframe.message}")
         blocks.append(p("recap.quiet_closing"))
         return "\n\n".join(blocks)
 
-    blocks.append(p("recap.showed_up", days=p.count(facts.days_showed_up, "day")))
+    if facts.days_showed_up == 1:
+        # One day (a first week, often): name the day, never the six others.
+        [day] = [d.day for d in facts.days if d.showed_up]
+        name = p.items("caption.day_names")[day.weekday()]
+        blocks.append(p("recap.showed_up_one_day", day=name))
+    else:
+        blocks.append(p("recap.showed_up", days=p.count(facts.days_showed_up, "day")))
 
     if facts.wins_by_kind:
         lines = [p("recap.wins_heading")]
@@ -457,12 +503,13 @@ def recap_text(
     if facts.setbacks:
         lines = [
             p("recap.setbacks_heading"),
-            p("recap.setbacks", hard_moments=p.count(facts.setbacks, "hard_moment")),
+            p("recap.setbacks_one")
+            if facts.setbacks == 1
+            else p("recap.setbacks", hard_moments=p.count(facts.setbacks, "hard_moment")),
         ]
         feeling = facts.most_named_feeling
         if feeling:
-            label = library.feeling(feeling).label
-            lines[-1] += " " + p("recap.setbacks_feeling", feeling=escape(label.lower()))
+            lines[-1] += " " + feelings_named(facts, library, p)
         if not facts.crisis_moments:
             reframe = library.reframe_for(feeling, rng)
             lines.append(f"\n{p('recap.reframe_intro')}\n{reframe.message}")

@@ -78,6 +78,16 @@ _TOKEN_EXPANSIONS = {
     "thats": "that is",
     "theres": "there is",
     "whats": "what is",
+    "itll": "it will",
+    "thatll": "that will",
+    "youll": "you will",
+    "theyll": "they will",
+    "itd": "it would",
+    "tonights": "tonight is",
+    "everythings": "everything is",
+    "nothings": "nothing is",
+    "todays": "today is",
+    "sewerslide": "suicide",
     "everyones": "everyone is",
     "gonna": "going to",
     "wanna": "want to",
@@ -145,6 +155,17 @@ _TOKEN_EXPANSIONS = {
     "bf": "boyfriend",
     "mum": "mum",
 }
+# "ill" and "id" typed for "I'll" and "I'd" ("ill be gone by friday", "id rather be dead"): read
+# so only before a word that follows "I will" or "I would", never for "I'm ill" or "my ID".
+_I_WILL_BEFORE = frozenset(
+    {
+        "be", "never", "just", "do", "go", "finally", "have", "see", "kill", "end", "make",
+        "try", "jump", "take", "not", "miss", "always", "probably", "leave", "die", "say",
+        "tell", "write", "stop", "get", "drive", "walk", "hang", "cut", "overdose", "sleep",
+        "rather", "love", "like", "actually", "really", "only", "still", "definitely",
+    }
+)  # fmt: skip
+_I_FORMS = {"ill": "i will", "id": "i would"}
 # Letters typed as digits or signs ("su1c1de", "k1ll"), read back only inside a word that also
 # has letters, so times and amounts ("30 pills", "12:30") keep their digits.
 _LEET = str.maketrans(
@@ -211,9 +232,13 @@ def normalise(text: str) -> list[str]:
         lambda m: f"{m.group(1)} is" if m.group(1) in _IS_CONTRACTIONS else m.group(1), text
     )
     text = re.sub(r"\bod'?e?d\b", "overdosed", text)  # "od'd", "oded", "od'ed"
+    text = re.sub(r"\bsewer slide\b", "suicide", text)  # said aloud past a filter
     text = text.replace("'", "")
     text = _LEET_WORD.sub(_unleet, text)
     words: list[str] = []
-    for token in _NOT_WORD.sub(" ", text).split():
+    tokens = _NOT_WORD.sub(" ", text).split()
+    for token, after in itertools.zip_longest(tokens, tokens[1:]):
+        if token in _I_FORMS and after in _I_WILL_BEFORE:
+            token = _I_FORMS[token]
         words.extend(_TOKEN_EXPANSIONS.get(token, token).split())
     return words

@@ -87,8 +87,15 @@
     return WORDS.reasons[result.data && result.data.reason] || WORDS.somethingWrong;
   }
 
+  // The note under the sandbox's controls says what the last action did; it clears when the
+  // person does something else, or after a while.
+  const NOTE_SHOWN_MS = 8000;
+  let noteTimer = null;
+
   function say(text) {
     note.textContent = text;
+    clearTimeout(noteTimer);
+    if (text) noteTimer = setTimeout(() => (note.textContent = ""), NOTE_SHOWN_MS);
   }
 
   // -- drawing Telegram text -----------------------------------------------------------------
@@ -138,7 +145,10 @@
       }
       case "text_link":
       case "url": {
-        const href = entity.type === "url" ? text : entity.url || "";
+        // A link Telegram found by itself may have no scheme ("988lifeline.org"): Telegram opens
+        // it as a web address.
+        const found = entity.type === "url" && !/^[a-z][a-z0-9+.-]*:/i.test(text);
+        const href = entity.type === "url" ? (found ? `https://${text}` : text) : entity.url || "";
         if (!SAFE_LINK.test(href)) {
           const span = document.createElement("span");
           span.className = "link-off";
@@ -169,8 +179,10 @@
   }
 
   /* Telegram's apps turn "/command" words in a bot's message into links; the Bot API does not
-   * send entities for them, so find them here (outside code, pre and links). */
-  const COMMAND_WORD = /(?<![\w/@])\/[a-z0-9_]{1,32}(?![\w/@])/gi;
+   * send entities for them, so find them here (outside code, pre and links) by Telegram's own
+   * rule: no letter, digit, "_", "/", "<" or ">" right before or after, so the "/b" of a
+   * person's "</b>" quoted back is not a command. */
+  const COMMAND_WORD = /(?<![\p{L}\p{N}_/<>])\/[a-z0-9_]{1,64}(?:@[a-z0-9_]{3,32})?(?![\p{L}\p{N}_/<>@])/giu;
   const NO_COMMANDS_INSIDE = new Set(["code", "pre", "text_link", "url", "bot_command"]);
 
   function commandEntities(text, entities) {
@@ -486,12 +498,14 @@
 
   async function send(text) {
     if (!text.trim()) return false;
+    say("");
     const result = await call(`/api/chat/${personId}/send`, { text });
     if (!result.ok) say(reasonWords(result));
     return result.ok;
   }
 
   async function press(messageId, data, element) {
+    say("");
     element.disabled = true;
     element.setAttribute("aria-busy", "true");
     const result = await call(`/api/chat/${personId}/press`, { message_id: messageId, data });
@@ -503,6 +517,7 @@
   function nudgeWords(which, result) {
     if (!result.ok) return reasonWords(result);
     const { status, detail, sent } = result.data;
+    if (status === "not_set_up") return WORDS.reasons.not_set_up;
     if (status === "sent" && sent > 0) return WORDS.nudgeSent[which];
     if (status === "taken") return WORDS.nudgeTaken[which];
     if (status === "skipped" && WORDS.nudgeHeld[detail]) return WORDS.nudgeHeld[detail];

@@ -43,6 +43,7 @@ async def fill(repo: Repository, chat_id: int = 1) -> None:
         NewEntry(chat_id, EntryKind.WIN, NOW, text=f"{MARKER} text", extra={"who": f"{MARKER} x"})
     )
     await repo.add_entry(NewEntry(chat_id, EntryKind.REFLECTION, NOW, rating=3))
+    await repo.add_note(chat_id, f"{MARKER} note", NOW)
     draft = json.dumps({"draft": {"text": f"{MARKER} draft"}})
     await repo.conversations.save_persisted([], [StoredBlob("user_data", chat_id, draft)])
 
@@ -56,6 +57,7 @@ async def read_back(repo: Repository, chat_id: int = 1) -> None:
     assert texts == [(f"{MARKER} text", {"who": f"{MARKER} x"}), (None, {})]
     blob = json.loads((await repo.conversations.load_blobs("user_data"))[chat_id])
     assert blob == {"draft": {"text": f"{MARKER} draft"}}
+    assert [n.text for n in await repo.list_notes(chat_id)] == [f"{MARKER} note"]
 
 
 def raw_values(database: DatabaseTarget) -> list[str]:
@@ -64,7 +66,7 @@ def raw_values(database: DatabaseTarget) -> list[str]:
         database,
         "SELECT text FROM entries UNION ALL SELECT extra FROM entries UNION ALL "
         "SELECT trusted_name FROM people UNION ALL SELECT trusted_contact FROM people "
-        "UNION ALL SELECT data FROM bot_blobs",
+        "UNION ALL SELECT data FROM bot_blobs UNION ALL SELECT text FROM notes",
     )
     return [row[0] for row in rows if row[0] is not None]
 
@@ -89,7 +91,7 @@ async def test_words_are_sealed_in_the_file_and_read_back_whole(database: Databa
     await read_back(repo)
     await repo.close()
     values = raw_values(database)
-    assert len(values) == 6 and all(value.startswith("enc1:") for value in values)
+    assert len(values) == 7 and all(value.startswith("enc1:") for value in values)
     assert MARKER.encode() not in stored_bytes(database)
     # The same words sealed twice look different (a fresh nonce each time).
     cipher = TextCipher.from_key(KEY_A)
@@ -229,7 +231,7 @@ async def test_encrypt_db_then_rotate_key_round_trip(
 
     done = await kindling_here("encrypt-db", cwd=tmp_path, env={**env, "ENCRYPTION_KEY": KEY_A})
     assert done.returncode == 0, done.stderr
-    assert "12 values sealed" in done.stdout and KEY_A not in done.stdout
+    assert "14 values sealed" in done.stdout and KEY_A not in done.stdout
     assert MARKER.encode() not in stored_bytes(database)
     assert all(value.startswith("enc1:") for value in raw_values(database))
     repo = repository(database, KEY_A)
@@ -252,7 +254,7 @@ async def test_encrypt_db_then_rotate_key_round_trip(
         stdin=KEY_B + "\n",
     )
     assert rotated.returncode == 0, rotated.stderr
-    assert "12 values" in rotated.stdout and KEY_B not in rotated.stdout
+    assert "14 values" in rotated.stdout and KEY_B not in rotated.stdout
     with pytest.raises(EncryptionKeyError):
         await repository(database, KEY_A).open()
     repo = repository(database, KEY_B)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import re
-import zlib
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from PIL import Image
+from pypdf import PdfReader
 
 from storage.models import EntryKind, NewEntry, RoutineAnswer
 from storage.repository import Repository
@@ -122,22 +121,12 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def pdf_text(data: bytes) -> str:
-    """The text drawn in a PDF from fpdf2's core fonts, compressed or not.
-
-    Content streams are inflated where they are compressed, then the strings shown with ``Tj``
-    are read back (with PDF's backslash escapes undone), one per line.
-    """
+    """The text a PDF reader finds in a PDF, page after page, one line per drawn line."""
     assert data.startswith(b"%PDF")
-    chunks: list[bytes] = []
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        body = match.group(1)
-        try:
-            chunks.append(zlib.decompress(body))
-        except zlib.error:
-            chunks.append(body)
-    shown = []
-    for chunk in chunks:
-        for raw in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", chunk):
-            text = re.sub(rb"\\(.)", rb"\1", raw)
-            shown.append(text.decode("latin-1"))
-    return "\n".join(shown)
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """The text of each page of a PDF."""
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]

@@ -119,11 +119,11 @@ def test_the_recap_of_a_full_week_with_a_crisis_repeats_the_help_line(
         assert "two hard moments" in text
 
 
-def test_the_recap_of_a_quiet_week_with_a_crisis_is_short(
+def test_the_recap_of_a_week_that_held_only_a_crisis_is_short(
     library: Library, phrases: RecapPhrases
 ) -> None:
     facts = week_facts([entry(1, EntryKind.REFLECTION, [CRISIS_TAG])], [], ZONE, MONDAY, library)
-    assert facts.is_quiet
+    assert facts.only_crisis and not facts.is_quiet
     text = recap_text(facts, library, phrases, random.Random(1))
     # Someone with no country (or one not listed) gets the general help line.
     help_here = library.help_for(None)
@@ -157,8 +157,8 @@ def test_the_picture_and_the_pdf_name_it_a_hard_moment(
     ]
     facts = week_facts(entries, [], ZONE, MONDAY, library)
     caption = chart_caption(facts, phrases)
-    assert "Monday: 1 small win." in caption
-    assert "Tuesday: 1 hard moment." in caption
+    assert ": small wins and hard moments, day by day." in caption
+    assert facts.days[1].setbacks == 1 and facts.days[1].wins == 0  # drawn as a hard moment
 
     pdf = pdf_text(
         build_share_pdf(

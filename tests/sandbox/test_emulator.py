@@ -576,6 +576,29 @@ def test_command_entities_are_measured_in_utf16() -> None:
     assert command_entities("no/command here") == []
 
 
+def test_links_in_the_bots_text_are_found_as_telegram_finds_them() -> None:
+    text, entities = render_text(
+        "Chat at 988lifeline.org. Or see https://findahelpline.com/countries/gb, any time "
+        "(samaritans.org). Not e.g. 7 p.m., 14.30 or <code>x.com</code> or "
+        '<a href="https://a.org">this</a>.',
+        "HTML",
+    )
+    links = [
+        (text[e["offset"] : e["offset"] + e["length"]], e["type"])
+        for e in entities
+        if e["type"] in ("url", "text_link")
+    ]
+    assert links == [
+        ("988lifeline.org", "url"),
+        ("https://findahelpline.com/countries/gb", "url"),
+        ("samaritans.org", "url"),
+        ("this", "text_link"),
+    ]
+    # Offsets in UTF-16 units, after an emoji that takes two of them.
+    text, entities = render_text("🌱 see samaritans.org", None)
+    assert entities == [{"type": "url", "offset": 7, "length": 14}]
+
+
 async def test_inline_button_press_and_answer(bot: App, alex: EmulatedPerson) -> None:
     await alex.send("/start")
     welcome = await alex.expect("welcome")

@@ -106,6 +106,10 @@ async def test_a_visitor_tries_kindling_in_the_browser(browser: Any, sandbox: Sa
     assert await log.locator("img[src=x], .from-person b").count() == 0
     await log.locator(".from-bot").first.wait_for()
 
+    # The sandbox's own button before /start: a plain answer in the note, no error logged.
+    await page.get_by_role("button", name="Send my weekly recap now").click()
+    await page.get_by_text("Finish /start first").wait_for()
+
     # Onboarding: /start, a city, then a time button pressed from the keyboard.
     await box.fill("/start")
     await box.press("Enter")
@@ -119,6 +123,8 @@ async def test_a_visitor_tries_kindling_in_the_browser(browser: Any, sandbox: Sa
     await question.get_by_role("button", name="8:00 PM").focus()
     await page.keyboard.press("Enter")
     await log.get_by_text("All set").wait_for()
+    # The note said what the last press did; /start was something else, so it is gone.
+    assert await page.locator("#sandbox-note").text_content() == ""
     # The keyboard was taken off the question: edited in place, not sent again.
     await question.locator(".edited").wait_for()
     assert await question.get_by_role("button").count() == 0
@@ -174,6 +180,7 @@ async def test_a_visitor_tries_kindling_in_the_browser(browser: Any, sandbox: Sa
     )
     assert await picture.evaluate("img => img.naturalWidth") > 100
     await page.get_by_text("weekly recap went out").wait_for()
+    note = page.locator("#sandbox-note")
 
     # Screenshots (test artifacts): the recap at phone width, the conversation on a desktop.
     ARTIFACTS.mkdir(exist_ok=True)
@@ -184,6 +191,12 @@ async def test_a_visitor_tries_kindling_in_the_browser(browser: Any, sandbox: Sa
     await page.set_viewport_size(DESKTOP)
     await prompt.evaluate("li => li.scrollIntoView({block: 'start'})")
     await page.screenshot(path=str(ARTIFACTS / "sandbox-desktop.png"))
+    # The note about the recap clears with the next thing the person does.
+    assert await note.text_content() == "Your weekly recap went out through the scheduler."
+    await box.fill("thank you")
+    await box.press("Enter")
+    await log.locator(".from-person", has_text="thank you").wait_for()
+    await page.wait_for_function("() => document.getElementById('sandbox-note').textContent === ''")
 
     # Another person in another tab has a chat of their own.
     other = await context.new_page()

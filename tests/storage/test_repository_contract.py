@@ -12,6 +12,7 @@ import pytest
 from storage.bounds import MAX_STORED_TEXT_CHARS
 from storage.errors import StorageError
 from storage.models import (
+    CRISIS_TAG,
     QUIET_UNTIL_TURNED_BACK_ON,
     DeliveryKind,
     DeliveryStatus,
@@ -109,6 +110,91 @@ async def test_what_a_person_writes_comes_back_exactly(repo: Repository, text: s
     assert (stored.text, stored.tags, stored.extra) == (text, [text], {"friend": text})
     person = await repo.get_person(1)
     assert person is not None and person.trusted_name == person.trusted_contact == text
+    note = await repo.add_note(1, text, NOW)
+    assert note is not None and await repo.list_notes(1) == [note] and note.text == text
+
+
+async def test_notes_are_the_persons_own_kept_once_per_setback_and_given_back(
+    repo: Repository,
+) -> None:
+    assert await repo.list_notes(1) == []
+    assert await repo.delete_note(1, 1) is False
+    assert await repo.mark_note_given_back(1, 1, NOW) is False
+    await repo.ensure_person(1, NOW)
+    await repo.ensure_person(2, NOW)
+    setback = await repo.add_entry(NewEntry(1, EntryKind.SETBACK, NOW, text="t"))
+    kept = await repo.add_note(1, "you did your best", NOW, from_entry=setback.id)
+    assert kept is not None
+    assert (kept.chat_id, kept.text, kept.created_at) == (1, "you did your best", WHOLE_SECOND)
+    assert (kept.from_entry, kept.may_give_back, kept.given_back_at) == (setback.id, True, None)
+    # The same setback's words a second time: nothing new.
+    assert await repo.add_note(1, "you did your best", NOW, from_entry=setback.id) is None
+    later = await repo.add_note(1, "rest", NOW + timedelta(hours=1), may_give_back=False)
+    assert later is not None and later.may_give_back is False and later.from_entry is None
+    assert [n.id for n in await repo.list_notes(1)] == [later.id, kept.id]  # newest first
+    # Nobody else's: another person can neither see, mark nor delete them.
+    assert await repo.list_notes(2) == []
+    assert await repo.mark_note_given_back(2, kept.id, NOW) is False
+    assert await repo.delete_note(2, kept.id) is False
+    assert await repo.mark_note_given_back(1, kept.id, NOW) is True
+    [_, marked] = await repo.list_notes(1)
+    assert marked.given_back_at == WHOLE_SECOND
+    # Deleting the setback leaves the note the person chose to keep.
+    assert await repo.delete_entry(1, setback.id)
+    assert len(await repo.list_notes(1)) == 2
+    assert await repo.delete_note(1, later.id) is True
+    assert await repo.delete_note(1, later.id) is False
+    await repo.delete_person(1)
+    assert await repo.list_notes(1) == []
+
+
+async def test_people_counted_by_what_they_kept_never_by_a_crisis(repo: Repository) -> None:
+    since = NOW - timedelta(days=7)
+    assert await repo.count_people_with(EntryKind.WIN, since) == 0
+    for chat_id in (1, 2, 3, 4):
+        person = await repo.ensure_person(chat_id, NOW)
+        assert person.counts_enabled is True
+    await repo.add_entry(NewEntry(1, EntryKind.WIN, NOW, tags=["paused"]))
+    await repo.add_entry(NewEntry(1, EntryKind.WIN, NOW, tags=["paused"]))  # one person, once
+    await repo.add_entry(NewEntry(2, EntryKind.WIN, NOW, tags=["listened_without_fixing"]))
+    await repo.add_entry(NewEntry(3, EntryKind.WIN, NOW - timedelta(days=8), tags=["paused"]))
+    await repo.add_entry(NewEntry(4, EntryKind.SETBACK, NOW, tags=[CRISIS_TAG]))
+    await repo.add_entry(NewEntry(3, EntryKind.SETBACK, NOW, tags=["sad"]))
+    assert await repo.count_people_with(EntryKind.WIN, since) == 2
+    assert await repo.count_people_with(EntryKind.WIN, since, tag="paused") == 1
+    # "_" is a letter here, not a wildcard.
+    assert await repo.count_people_with(EntryKind.WIN, since, tag="listened_without_fixing") == 1
+    assert await repo.count_people_with(EntryKind.WIN, since, tag="listenedXwithout_fixing") == 0
+    assert await repo.count_people_with(EntryKind.SETBACK, since) == 1
+    assert await repo.count_people_with(None, since) == 3
+    assert await repo.count_people_with(None, NOW - timedelta(days=30)) == 3
+    person = await repo.update_person(1, counts_enabled=False)
+    assert person.counts_enabled is False and await repo.get_person(1) == person
+
+
+async def test_entries_marked_for_therapy_and_the_therapist_answer(repo: Repository) -> None:
+    assert await repo.mark_for_therapy(1, 1, True) is False
+    assert await repo.list_for_therapy(1) == []
+    await repo.ensure_person(1, NOW)
+    person = await repo.ensure_person(2, NOW)
+    assert (person.therapist, person.therapy_said_at) == (None, None)
+    first = await repo.add_entry(NewEntry(1, EntryKind.SETBACK, NOW, text="a"))
+    second = await repo.add_entry(NewEntry(1, EntryKind.SOCIAL, NOW + timedelta(hours=1)))
+    assert first.for_therapy is False
+    assert await repo.mark_for_therapy(2, first.id, True) is False  # not theirs
+    assert await repo.mark_for_therapy(1, second.id, True)
+    assert await repo.mark_for_therapy(1, first.id, True)
+    marked = await repo.list_for_therapy(1)
+    assert [e.id for e in marked] == [first.id, second.id]  # oldest first
+    assert all(e.for_therapy for e in marked) and await repo.list_for_therapy(2) == []
+    assert await repo.mark_for_therapy(1, first.id, False)
+    assert [e.id for e in await repo.list_for_therapy(1)] == [second.id]
+    assert (await repo.get_entry(1, first.id)).for_therapy is False  # type: ignore[union-attr]
+    person = await repo.update_person(1, therapist="would_like", therapy_said_at=NOW)
+    assert (person.therapist, person.therapy_said_at) == ("would_like", WHOLE_SECOND)
+    assert await repo.get_person(1) == person
+    with pytest.raises(Exception):  # noqa: B017 - each backend raises its own integrity error
+        await repo.update_person(1, therapist="maybe")
 
 
 async def test_the_longest_text_is_kept_to_the_bound_on_both(repo: Repository) -> None:

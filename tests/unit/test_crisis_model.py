@@ -11,7 +11,7 @@ import pytest
 
 from bot.safety import Level, load_crisis_detector
 from bot.safety.model import MODEL_FILE, TextModel, features, load_model
-from bot.safety.train import THRESHOLD, examples, sources_digest, train
+from bot.safety.train import THRESHOLD, C, examples, sources_digest, train
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_scoring_here_matches_scikit_learn_and_the_shipped_weights(shipped: Text
         analyzer=lambda text: list(features(prepare(text).split()).elements()),
         sublinear_tf=True,
     )
-    classifier = LogisticRegression(C=8.0, class_weight="balanced", max_iter=5000)
+    classifier = LogisticRegression(C=C, class_weight="balanced", max_iter=5000)
     classifier.fit(vectorizer.fit_transform(texts), labels)
     sample = [*texts[::7], "hello there", "", "an unseen wordzz"]
     expected = classifier.predict_proba(vectorizer.transform(sample))[:, 1]

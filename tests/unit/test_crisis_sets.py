@@ -20,9 +20,12 @@ from tests.unit.crisis_sets import SETS, measure
 RECALL_TARGET = 0.98
 HELP_LINES_CEILING = 0.05
 QUESTION_CEILING = 0.15
-# Held-out: the figures reported in docs/safety.md, less a margin for small wording changes.
-HELD_OUT_RECALL_FLOOR = 0.80
+# Held-out: the figures reported in docs/safety.md, less a margin for small wording changes
+# (each batch: lowest 88.9% caught, highest 8.4% given help lines; all together: 94.7% caught,
+# 3.6% given help lines, 11.8% asked).
+HELD_OUT_RECALL_FLOOR = 0.85
 HELD_OUT_HELP_LINES_CEILING = 0.10
+HELD_OUT_POOLED_RECALL_FLOOR = 0.92
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +76,23 @@ def test_held_out_figures_are_reported_and_do_not_fall(
     assert figures.crisis_total >= 100 and figures.ordinary_total >= 90
     assert figures.crisis_caught / figures.crisis_total >= HELD_OUT_RECALL_FLOOR
     assert figures.ordinary_help / figures.ordinary_total <= HELD_OUT_HELP_LINES_CEILING
+
+
+def test_all_held_out_sets_together_do_not_fall(detector: CrisisDetector) -> None:
+    """Pooled, the false-alarm targets are met on held-out phrasings and must stay met; recall
+    must not fall below what docs/safety.md reports, less a margin (the target is 98%)."""
+    caught = total = help_lines = asked = ordinary = 0
+    for path in sorted(SETS.glob("heldout_*.toml")):
+        figures = measure(detector, path)
+        caught, total = caught + figures.crisis_caught, total + figures.crisis_total
+        help_lines += figures.ordinary_help
+        asked += figures.ordinary_question
+        ordinary += figures.ordinary_total
+    print(
+        f"\nall held-out: caught {caught}/{total} ({caught / total:.1%}); ordinary given help"
+        f" lines {help_lines}/{ordinary} ({help_lines / ordinary:.1%}),"
+        f" asked {asked}/{ordinary} ({asked / ordinary:.1%})"
+    )
+    assert caught / total >= HELD_OUT_POOLED_RECALL_FLOOR
+    assert help_lines / ordinary <= HELP_LINES_CEILING
+    assert asked / ordinary <= QUESTION_CEILING

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sandbox.emulator import EmulatedPerson, SentMessage
 from storage.models import DeliveryKind, DeliveryStatus, Entry
@@ -27,7 +29,23 @@ async def wait_for_state(
             return
         if loop.time() > deadline:
             raise AssertionError(f"{flow} state for {chat_id} is {states}, not {state}")
-        await asyncio.sleep(0.02)  # persistence flushes every 0.1 s in tests
+        await asyncio.sleep(0.02)  # each update's state is stored right after it is handled
+
+
+async def wait_for_stored_data(
+    repo: Repository, chat_id: int, holds: Callable[[dict[str, Any]], bool], timeout: float = 5.0
+) -> dict[str, Any]:
+    """Wait until the person's stored data (user_data, as the database holds it) ``holds``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        stored = await repo.conversations.load_blob("user_data", chat_id)
+        data = {} if stored is None else dict(json.loads(stored))
+        if holds(data):
+            return data
+        if loop.time() > deadline:
+            raise AssertionError(f"stored data of {chat_id} is {sorted(data)}")
+        await asyncio.sleep(0.02)
 
 
 async def send_prompt(

@@ -10,7 +10,13 @@ from bot.settings import Settings
 from handlers.flow import FLOW_SEEN_KEY, IDLE_TIMEOUT_SECONDS
 from handlers.practice_win import KIND
 from sandbox.emulator import BotApiEmulator
-from tests.e2e.practice.support import EXPIRED, entries, forge, wait_for_state
+from tests.e2e.practice.support import (
+    EXPIRED,
+    entries,
+    forge,
+    wait_for_state,
+    wait_for_stored_data,
+)
 from tests.harness import running_bot
 
 IDLE = timedelta(seconds=IDLE_TIMEOUT_SECONDS)
@@ -50,9 +56,12 @@ async def test_an_unfinished_flow_is_forgotten_without_a_word(
     assert replies, "Kim got no reply at all"
     assert not any(KIND_RE_ASK in (m.text or "") for m in replies), replies
     await wait_for_state(bot.services.repo, "win", 2802, None)
-    user_data = bot.user_data[2802]
-    assert "draft" not in user_data  # the unfinished words are not kept
-    assert "win" not in user_data.get(FLOW_SEEN_KEY, {})
+    # The unfinished words are not kept, nor the time of the step.
+    await wait_for_stored_data(
+        bot.services.repo,
+        2802,
+        lambda data: "draft" not in data and "win" not in data.get(FLOW_SEEN_KEY, {}),
+    )
 
     # The old question's buttons no longer count, and nothing was saved.
     answer = await forge(kim, "win:kind:paused", question)
@@ -75,4 +84,4 @@ async def test_the_half_hour_counts_across_a_restart(
         replies = await lee.wait_until_quiet()
         assert replies and not any(KIND_RE_ASK in (m.text or "") for m in replies), replies
         await wait_for_state(second.services.repo, "win", 2803, None)
-        assert "draft" not in second.user_data[2803]
+        await wait_for_stored_data(second.services.repo, 2803, lambda data: "draft" not in data)

@@ -67,20 +67,29 @@ async def test_pages_newest_first_in_the_persons_own_dates(
     assert "1. November 25 · Small win: I listened without fixing\nentry 0" in page.text
     assert "2. November 24 · Hard moment: Sad\nentry 1" in page.text
     assert "3. November 23 · Reflection\nentry 2" in page.text
-    assert "4. November 22 · Time with someone\nentry 3" in page.text
+    assert (
+        "4. November 22 · Time with someone\n"
+        "Felt heard: Yes · Showed interest: Yes · Stayed steady: Yes\nentry 3"
+    ) in page.text
     assert "5. November 21 · Small win" in page.text and "entry 5" not in page.text
-    assert page.button_texts() == [f"Delete {n}" for n in range(1, 6)] + ["Older ›"]
+    assert page.button_texts() == [f"Delete {n}" for n in range(1, 6)] + [
+        f"Therapy {n}" for n in range(1, 6)
+    ] + ["Older ›"]
 
     await press_and_check_answered(gil, "Older ›", page)
     await wait_for_text(gil, page, "6 to 10 of 12")
-    assert "1. November 20 · Hard moment: Sad\nentry 5" in page.text
+    # Numbered on from the page before, as the title says: never 1 to 5 again.
+    assert "6. November 20 · Hard moment: Sad\nentry 5" in page.text
+    assert "10. November 16 · Hard moment: Sad\nentry 9" in page.text
+    assert "1. " not in page.text and "5. " not in page.text
     assert "entry 4" not in page.text and "entry 10" not in page.text
-    assert page.button_texts()[-2:] == ["‹ Newer", "Older ›"]
+    assert page.button_texts() == [f"Delete {n}" for n in range(6, 11)] + ["‹ Newer", "Older ›"]
 
     await press_and_check_answered(gil, "Older ›", page)
     await wait_for_text(gil, page, "11 to 12 of 12")
-    assert "entry 10" in page.text and "entry 11" in page.text
-    assert page.button_texts() == ["Delete 1", "Delete 2", "‹ Newer"]
+    assert "11. November 15 · Reflection\nentry 10" in page.text
+    assert "12. November 14 · Time with someone" in page.text and "entry 11" in page.text
+    assert page.button_texts() == ["Delete 11", "Delete 12", "Therapy 11", "Therapy 12", "‹ Newer"]
 
     await press_and_check_answered(gil, "‹ Newer", page)
     await wait_for_text(gil, page, "6 to 10 of 12")
@@ -109,6 +118,39 @@ async def test_words_are_shown_as_written_and_long_ones_shortened(
     await press_and_check_answered(hal, "Delete 3", page)
     await wait_for_text(hal, page, "Delete this entry?")
     assert long_text.strip() in page.text
+
+
+async def test_a_reply_to_a_daily_question_shows_the_question(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    repo = bot.services.repo
+    await person_in_berlin(repo, 5008)
+    question = bot.services.library.prompt("ground_sounds").text
+    await repo.add_entry(
+        NewEntry(
+            chat_id=5008,
+            kind=EntryKind.REFLECTION,
+            created_at=NEWEST,
+            text="A blackbird, and the fridge.",
+            prompt_id="ground_sounds",
+        )
+    )
+    # A question since taken out of the library: the words still show, on their own.
+    await repo.add_entry(
+        NewEntry(
+            chat_id=5008,
+            kind=EntryKind.REFLECTION,
+            created_at=NEWEST - timedelta(days=1),
+            text="an older answer",
+            prompt_id="retired_question",
+        )
+    )
+    uma = emulator.person(5008, "Uma")
+    await uma.send("/journal")
+    page = await uma.expect("Your journal")
+    assert f"1. November 25 · Reflection\n{question}\nA blackbird, and the fridge." in page.text
+    assert f"<i>{question}</i>" in (page.raw_text or "")
+    assert "2. November 24 · Reflection\nan older answer" in page.text
 
 
 async def test_delete_after_a_question_and_only_once(

@@ -104,13 +104,21 @@ async def test_a_reflection_out_of_step_without_a_note(
         f"{HEARD}\n<i>Partly</i>\n\n{INTEREST}\n<i>Not really</i>\n\n"
         f"{STEADY}\n<i>Partly</i>\n\n{NOTE}\n<i>Skip</i>\n\n{OUT_OF_SYNC}"
     )
-    assert done.reply_markup is None
+    assert done.button_texts() == ["To talk about in therapy"]
     assert await pia.wait_until_quiet() == []  # the closing words came in place, not anew
     for message in pia.messages:  # no number or verdict is ever shown
         assert not any(ch.isdigit() for ch in message.text or ""), message.text
     [social] = await entries(bot.services.repo, 4002)
     assert social.text is None
     assert social.tags == ["heard:partly", "interest:no", "steady:partly", "out_of_sync"]
+
+    # With no note, the journal shows what the look back said: its three answers.
+    await pia.send("/journal")
+    page = await pia.expect("Your journal")
+    assert page.text.endswith(
+        "· Time with someone\nFelt heard: Partly · Showed interest: Not really · "
+        "Stayed steady: Partly"
+    )
 
 
 @pytest.mark.parametrize(
@@ -175,7 +183,7 @@ async def test_typed_words_stickers_and_forged_buttons(
         f"{HEARD}\n<i>Not really</i>\n\n{INTEREST}\n<i>Yes</i>\n\n"
         f"{STEADY}\n<i>Yes</i>\n\n{NOTE}\n<i>Skip</i>\n\n{CONNECTED}"
     )
-    assert note.reply_markup is None
+    assert note.button_texts() == ["To talk about in therapy"]
     assert EXPIRED in str((await forge(ray, "ref:note:skip", note))["text"])  # pressed twice
     assert await ray.wait_until_quiet() == []
 

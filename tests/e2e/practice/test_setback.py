@@ -104,7 +104,8 @@ async def test_a_setback_met_with_kindness(
     done = await rae.expect_edit("/journal", ideas)
     assert steps[1] in done.text and "/pause" in done.text
     assert done.raw_text == f"{question}\n{chosen(steps[1])}\n\n{SAVED}"
-    assert done.reply_markup is None
+    # Their answer to the friend question can be kept for a harder day, with one tap.
+    assert done.button_texts() == ["Keep these words for a harder day", "To talk about in therapy"]
     assert await rae.wait_until_quiet() == []  # the closing words came in place, not anew
     assert_gentle(rae.messages)
 
@@ -175,7 +176,7 @@ async def test_skipping_everything_optional(
     # Only "Skip" is written under the ideas: nothing reads as a chosen idea.
     assert done.raw_text == f"{asked}\n{chosen('Skip')}\n\n{SAVED}"
     assert "Something you might try next time" not in done.text
-    assert done.reply_markup is None
+    assert done.button_texts() == ["To talk about in therapy"]  # no friend words to keep
     assert await ike.wait_until_quiet() == []
     [setback] = await entries(bot.services.repo, 3003)
     assert setback.extra == {"friend": None, "next_time": None}
@@ -236,7 +237,10 @@ async def test_bad_input_at_every_step_is_met_kindly(
     await press_and_check_answered(uma, "1", ideas)
     await uma.expect_edit("/journal", ideas)
     assert ideas.raw_text == f"{asked}\n{chosen(steps[0])}\n\n{SAVED}"
-    assert ideas.reply_markup is None
+    assert ideas.button_texts() == [
+        "Keep these words for a harder day",
+        "To talk about in therapy",
+    ]  # the ideas are gone
     assert EXPIRED in str((await forge(uma, str(offered[0]), ideas))["text"])  # pressed twice
     assert await uma.wait_until_quiet() == []
 

@@ -15,6 +15,7 @@ from tests.e2e.practice.support import (
     forge,
     press_and_check_answered,
     wait_for_state,
+    wait_for_stored_data,
 )
 
 NOT_KEPT = "hasn't been kept"
@@ -96,12 +97,13 @@ async def test_words_not_kept_are_let_go_after_a_day(
     await ned.expect("fits it best")
     await ned.send("/cancel")
     offer = await ned.expect(NOT_KEPT)
-    assert "listened" in str(bot.user_data[3108])
+    repo = bot.services.repo
+    await wait_for_stored_data(repo, 3108, lambda data: "listened" in str(data))
 
     clock.advance(timedelta(hours=25))
     await ned.send("/help")
     await ned.expect("What I can do")
-    assert "listened" not in str(bot.user_data[3108])
+    await wait_for_stored_data(repo, 3108, lambda data: "listened" not in str(data))
     assert EXPIRED in str((await forge(ned, "flow:keep", offer))["text"])
     assert await entries(bot.services.repo, 3108) == []
 

@@ -78,10 +78,10 @@ async def test_share_two_weeks_with_own_words(
     assert "Time with people: 2 felt connected, 1 felt out of sync" in text
     assert "I reached out to someone: 1" in text  # from the week before
     assert document.file_bytes.count(b"/Subtype /Image") == 2  # one picture a week
-    # Their own words, made safe for the PDF's built-in font.
+    # Their own words as they wrote them (the emoji, which no font here draws, left out).
     assert "In your own words" in text
-    assert 'Texted Jo "just because"' in text
-    assert "Lukasz made me laugh" in text
+    assert "Texted Jo “just because”" in text and "💛" not in text
+    assert "Łukasz made me laugh" in text
     assert "Snapped at my brother" in text
     assert "Too long ago" not in text
     assert await ada.wait_until_quiet() == []
@@ -145,3 +145,35 @@ async def test_week_from_inside_share_ends_share(
     await dee.send("hello")  # share is over: not "tap a button" any more
     reply = await dee.expect()
     assert "buttons above" not in (reply.text or "")
+
+
+async def test_share_starts_at_the_persons_first_week(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    """Someone who started this week asks for four weeks: the PDF holds their week, not three
+    "quiet weeks" from before they came."""
+    await set_up(bot, 3005)
+    repo = bot.services.repo
+    await add(
+        repo,
+        3005,
+        EntryKind.WIN,
+        at_local(MONDAY + timedelta(days=2), 8, 0, BERLIN),
+        tags=["paused"],
+        text="Waited before answering",
+    )
+    eve = emulator.person(3005, "Eve")
+    await eve.send("/share")
+    await eve.expect("How many weeks")
+    await eve.press("4 weeks")
+    await eve.expect("your own words")
+    await eve.press("Yes, include them")
+    document = await eve.next_message()
+    assert document.kind == "document" and document.file_bytes is not None
+    text = pdf_text(document.file_bytes)
+    assert "A short summary of one week, November 23 to November 29" in text
+    assert "Week of November 23 to November 29" in text
+    assert "November 16" not in text and "November 2 " not in text and "November 9" not in text
+    assert "A quiet week." not in text
+    assert "I paused before reacting: 1" in text and "Waited before answering" in text
+    assert "Time with people" not in text and " 0 " not in text
