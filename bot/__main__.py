@@ -9,16 +9,14 @@ token. Anything unforeseen that still escapes is printed with its secrets blanke
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
 
-from telegram.error import TelegramError
-
 from bot import cli_admin, sandbox_cli
-from bot.app import POLL_INTERVAL_SECONDS, build_application
-from bot.bot_api import ALLOWED_UPDATES, start_failure
 from bot.logs import configure_logging, redact_uncaught_exceptions
+from bot.roles import EXIT_ANOTHER_INSTANCE, run_process
 from bot.settings import SettingsError, load_settings
 from storage.errors import StorageError
 
@@ -40,26 +38,17 @@ def run_bot() -> int:
     redact_uncaught_exceptions(secrets)
     # A wrong or missing key is refused before anything is built, logged or written.
     cli_admin.check_database_key(settings)
-    application = build_application(settings)
     log.info(
         "starting database=%s texts=%s",
         settings.database.shown,
         cli_admin.texts_at_rest(settings),
     )
-    try:
-        application.run_polling(
-            allowed_updates=ALLOWED_UPDATES, poll_interval=POLL_INTERVAL_SECONDS
-        )
-    except TelegramError as error:
-        # Only start-up raises out of run_polling (later errors go to the error handlers), and
-        # the refusals it can meet first become one line already (KindlingApplication); this is
-        # for any other, such as the updater's deleteWebhook being refused.
-        base_url, token = settings.telegram_api_base_url, secrets[0]
-        raise SettingsError(start_failure(error, base_url, token)) from None
-    if application.another_instance_running:
+    # Stands by while another process on the same database is active (bot/roles.py); the
+    # refusals start-up can meet are one line already (SettingsError).
+    status = asyncio.run(run_process(settings))
+    if status == EXIT_ANOTHER_INSTANCE:
         print(ANOTHER_INSTANCE, file=sys.stderr)
-        return 2
-    return 0
+    return status
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.clock import Clock, SystemClock
 from bot.content.library import load_library
 from bot.content.ui import load_ui
 from bot.inbox import DurableInbox, prune
+from bot.metrics import Metrics
 from bot.persistence import ConversationStorePersistence
 from bot.rate_limits import KindlingRateLimiter
 from bot.services import Services
@@ -52,6 +54,14 @@ CONFLICTS_BEFORE_STOPPING = 3
 UPDATER_LOGGER = "telegram.ext.Updater"
 CONFLICT_WINDOW_SECONDS = 30.0
 
+# How long python-telegram-bot's long poll waits at Telegram for updates (run_polling's own
+# default). A process that dies with its poll waiting leaves it there for up to this long.
+LONG_POLL_SECONDS = 10
+# A standby that took over from a dead process on the same database may meet that process's
+# long poll, still waiting at Telegram, as 409 Conflicts: for this long after taking over they
+# are not counted as another instance (bot/roles.py sets ``conflicts_count_from``).
+TAKEOVER_GRACE_SECONDS = LONG_POLL_SECONDS + 5.0
+
 # Done updates are forgotten after a week (storage/inbox.py); checked this often.
 PRUNE_EVERY_SECONDS = 60 * 60
 PRUNE_FIRST_SECONDS = 60
@@ -78,9 +88,26 @@ class KindlingApplication(Application):  # type: ignore[type-arg]
     read at ``initialize`` and closes after persistence is flushed at ``shutdown``."""
 
     services: Services
+    metrics: Metrics
     # Set when polling kept answering 409 Conflict (see ``_on_polling_error``).
     another_instance_running: bool = False
     _conflicts: tuple[float, ...] = ()
+    # 409 Conflicts before this instant (monotonic) are a predecessor's lingering poll, not
+    # another instance (set when a standby takes over).
+    conflicts_count_from: float = 0.0
+    # Called instead of stopping the event loop when ``stop_running`` is asked for: bot/roles.py
+    # runs the application itself rather than through ``run_polling``.
+    on_stop_request: Callable[[], None] | None = None
+
+    def stop_running(self) -> None:
+        if self.on_stop_request is not None:
+            self.on_stop_request()
+            return
+        super().stop_running()
+
+    async def process_update(self, update: object) -> None:
+        await super().process_update(update)
+        self.metrics.updates_handled.inc()
 
     async def initialize(self) -> None:
         await self.services.repo.open()
@@ -130,6 +157,9 @@ async def _on_polling_error(update: object, context: ContextTypes.DEFAULT_TYPE) 
         log.warning("polling failed type=%s retrying=1", type(context.error).__name__)
         raise ApplicationHandlerStop
     now = time.monotonic()
+    if now < application.conflicts_count_from:
+        log.info("polling conflict after takeover counted=0")
+        raise ApplicationHandlerStop
     application._conflicts = (
         *(t for t in application._conflicts if now - t < CONFLICT_WINDOW_SECONDS),
         now,
@@ -150,15 +180,19 @@ def build_application(
     settings: Settings,
     *,
     clock: Clock | None = None,
+    metrics: Metrics | None = None,
     durable: bool = True,
     **builder_options: Any,
 ) -> KindlingApplication:
     """The bot, ready to run. ``durable=False`` leaves out the inbox (bot/inbox.py), writing
     conversation state on python-telegram-bot's timer instead: only for a benchmark measuring
     what the inbox costs; such a bot loses or repeats updates when it is killed."""
+    metrics = metrics or Metrics()
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     repo = make_repository(settings.database, cipher=load_cipher(key))
     persistence = ConversationStorePersistence(repo.conversations, per_update=durable)
+    rate_limiter = KindlingRateLimiter(settings.telegram_rate_limit, max_retries=RATE_LIMIT_RETRIES)
+    rate_limiter.on_rate_limited = metrics.rate_limited.inc
     bot = KindlingBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_api_base_url,
@@ -166,9 +200,7 @@ def build_application(
         # The connection pools ApplicationBuilder would give: many sends at once, one poll.
         request=HTTPXRequest(connection_pool_size=256),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
-        rate_limiter=KindlingRateLimiter(
-            settings.telegram_rate_limit, max_retries=RATE_LIMIT_RETRIES
-        ),
+        rate_limiter=rate_limiter,
         defaults=Defaults(tzinfo=UTC, parse_mode=ParseMode.HTML),
     )
     application: KindlingApplication | None = None
@@ -204,6 +236,8 @@ def build_application(
     built = builder.build()
     assert isinstance(built, KindlingApplication)
     application = built
+    application.metrics = metrics
+    bot.count_calls_in(metrics)
     application.services = Services(
         settings=settings,
         repo=repo,

@@ -31,6 +31,7 @@ from telegram.ext import ExtBot
 
 from bot.inbox import DurableInbox
 from bot.logs import redact
+from bot.metrics import Metrics
 from bot.sent_log import SentLog
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ class KindlingBot(ExtBot[None]):
     _read_past: int = 0
     # The messages sent lately (bot/sent_log.py), set at construction.
     _sent: SentLog
+    # Where each call's outcome is counted (``count_calls_in``).
+    _metrics: Metrics | None = None
     # Where each fetched batch is committed before it is handed out (bot/inbox.py); None
     # only for a bot built without one (a benchmark's comparison).
     _inbox: DurableInbox | None = None
@@ -82,6 +85,9 @@ class KindlingBot(ExtBot[None]):
     def keep_updates_in(self, inbox: DurableInbox) -> None:
         """Commit each fetched batch to ``inbox`` before handing it out (bot/inbox.py)."""
         self._inbox = inbox
+
+    def count_calls_in(self, metrics: Metrics) -> None:
+        self._metrics = metrics
 
     def recently_sent(self, chat_id: int) -> list[int]:
         """The ids of the messages sent to ``chat_id`` that Telegram still lets a bot delete
@@ -188,7 +194,14 @@ class KindlingBot(ExtBot[None]):
             log.error("inbox unavailable type=%s handling=memory", type(error).__name__)
 
     async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
-        result = await super()._post(endpoint, *args, **kwargs)
+        try:
+            result = await super()._post(endpoint, *args, **kwargs)
+        except Exception as error:
+            if self._metrics is not None:
+                self._metrics.count_call(endpoint, error)
+            raise
+        if self._metrics is not None:
+            self._metrics.count_call(endpoint, None)
         if endpoint in _SENDING:
             self._note_sent(result)
         fetched = _fetched.get()

@@ -60,6 +60,8 @@ class KindlingRateLimiter(BaseRateLimiter[Budget]):
         # Until when Telegram asked every send to wait (a 429), on the monotonic clock.
         self._paused_until = 0.0
         self._last_sweep = time.monotonic()
+        # Told of every 429, the ones waited out too (the metrics count them).
+        self.on_rate_limited: Callable[[], None] | None = None
 
     async def initialize(self) -> None:
         return None
@@ -110,6 +112,8 @@ class KindlingRateLimiter(BaseRateLimiter[Budget]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
+                if self.on_rate_limited is not None:
+                    self.on_rate_limited()
                 if attempt == self._max_retries:
                     raise
                 asked = error.retry_after

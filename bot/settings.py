@@ -10,7 +10,8 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.target import DatabaseTarget, DatabaseUrlError, parse_database_url
@@ -31,7 +32,23 @@ FIXES: dict[str, str] = {
     "TICK_SECONDS": "set it to a number of seconds between 1 and 60, such as 30",
     "ENCRYPTION_KEY": "run `python -m bot keygen` and paste the key it prints",
     "BREATHING_PHASE_SECONDS": "leave it unset, or set a number of seconds up to 10, such as 4",
+    "HEALTH_HOST": "set it to the address to serve /healthz and /metrics on, such as 127.0.0.1",
+    "HEALTH_PORT": "set it to a port such as 8090, or 0 to serve no health endpoint",
+    "WEBHOOK_URL": (
+        "set it to the public https:// address Telegram should send updates to, or leave it "
+        "empty to poll"
+    ),
+    "WEBHOOK_SECRET": (
+        "set it to 1 to 256 letters, digits, _ or - (such as the output of "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`): it is required "
+        "with WEBHOOK_URL"
+    ),
+    "WEBHOOK_LISTEN_HOST": "set it to the address the webhook listener binds, such as 0.0.0.0",
+    "WEBHOOK_LISTEN_PORT": "set it to the port the webhook listener binds, such as 8443",
+    "WEBHOOK_MAX_CONNECTIONS": "set it to a number from 1 to 100, such as 40",
 }
+
+_WEBHOOK_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class DatabaseSettings(BaseSettings):
@@ -89,6 +106,50 @@ class Settings(DatabaseSettings):
     # How long each side of /pause's breathing box lasts, overriding the seconds written in
     # grounding.toml; unset means those. Tests and demos shorten it.
     breathing_phase_seconds: float | None = Field(default=None, gt=0, le=10)
+    # /healthz and /metrics (bot/health.py), in every process, active or standing by. Loopback
+    # by default: what the page shows is for the operator. Port 0 serves none.
+    health_host: str = "127.0.0.1"
+    health_port: int = Field(default=8090, ge=0, le=65535)
+    # Webhook mode (bot/webhook.py) when WEBHOOK_URL is set; polling when it is empty.
+    webhook_url: str | None = None
+    # What Telegram sends back in X-Telegram-Bot-Api-Secret-Token: a request without it is
+    # refused, so only Telegram can put updates into the inbox. Required with WEBHOOK_URL.
+    webhook_secret: SecretStr | None = None
+    webhook_listen_host: str = "127.0.0.1"
+    webhook_listen_port: int = Field(default=8443, ge=1, le=65535)
+    # How many connections Telegram may open at once to deliver updates (its default is 40).
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_url_shape(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+                raise ValueError("not an http(s) URL")
+        return value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret_shape(cls, value: object) -> object:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            if not _WEBHOOK_SECRET_SHAPE.match(value):
+                # Telegram's own rule for secret_token; the value itself is never echoed.
+                raise ValueError("not 1 to 256 of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Settings:
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise PydanticCustomError("missing", "WEBHOOK_SECRET is required with WEBHOOK_URL")
+        return self
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -119,6 +180,8 @@ def describe_validation_error(error: ValidationError) -> str:
     """Turn pydantic's report into one line naming the variable and the fix, without values."""
     first = error.errors()[0]
     field = str(first["loc"][0]).upper() if first.get("loc") else "a setting"
+    if not first.get("loc") and "WEBHOOK_SECRET" in str(first.get("msg", "")):
+        field = "WEBHOOK_SECRET"  # the one check across two settings
     problem = "is missing" if first.get("type") == "missing" else "is not valid"
     fix = FIXES.get(field, "check its value")
     return f"{field} {problem}: {fix}."

@@ -31,7 +31,11 @@ Where it knowingly differs from Telegram (so a green test means something):
   for ``https://…`` and for bare addresses like ``988lifeline.org`` with a common ending):
   mentions, hashtags, e-mail addresses and phone numbers are not;
 * callback queries expire ``callback_answer_timeout`` seconds (default 15) after the press,
-  measured on the injectable clock.
+  measured on the injectable clock;
+* a webhook (``setWebhook``) may be plain ``http://`` (loopback, in tests), and a refused push
+  is tried again after ``webhook_retry_seconds`` (0.1 s, doubling up to 2 s), far sooner than
+  Telegram would; each chat's updates are pushed in order, one request per chat at a time, as
+  Telegram does, and ``getUpdates`` answers 409 while a webhook is set.
 
 Run it standalone with ``python -m sandbox.emulator --port 8081`` (with stdin on a terminal
 you type the person's side of the chat).
@@ -59,6 +63,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
+import aiohttp
 from aiohttp import web
 
 __all__ = [
@@ -120,6 +125,14 @@ ERR_CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
 )
+ERR_WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete "
+    "the webhook first"
+)
+# Telegram's rule for setWebhook's secret_token.
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# The header Telegram sends the secret_token back in, with every webhook request.
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ERR_BAD_FILE_ID = "Bad Request: wrong file identifier/HTTP URL specified"
 ERR_IMAGE_PROCESS = "Bad Request: IMAGE_PROCESS_FAILED"
 ERR_PHOTO_DIMENSIONS = "Bad Request: PHOTO_INVALID_DIMENSIONS"
@@ -168,6 +181,7 @@ _INT_FIELDS = frozenset(
         "duration",
         "width",
         "height",
+        "max_connections",
     }
 )
 _BOOL_FIELDS = frozenset(
@@ -944,6 +958,8 @@ class FaultPlan:
         self._delays: list[_Delay] = []
         self._refusing = False
         self._on_change: Callable[[], None] = lambda: None
+        # Seconds a long poll whose client vanished still counts as waiting (see linger_polls).
+        self.poll_linger = 0.0
 
     def fail_next(
         self,
@@ -983,6 +999,12 @@ class FaultPlan:
         are cut too. Turning it off serves normally again, on the same port, state intact."""
         self._refusing = on
         self._on_change()
+
+    def linger_polls(self, seconds: float) -> None:
+        """From now on, a long poll whose client vanished (a process killed while polling)
+        still counts as waiting for ``seconds``, as at Telegram, where it waits out its timeout:
+        meanwhile another getUpdates is refused with 409 Conflict."""
+        self.poll_linger = seconds
 
     @property
     def refusing(self) -> bool:
@@ -1498,6 +1520,18 @@ class _Poller:
         return transport is None or transport.is_closing()
 
 
+@dataclass
+class _Webhook:
+    """What setWebhook registered."""
+
+    url: str
+    secret: str | None
+    max_connections: int
+    allowed_updates: list[str]
+    # (unix time, Telegram's description) of the last push the bot did not take.
+    last_error: tuple[int, str] | None = None
+
+
 def _inline(markup: dict[str, Any] | None) -> dict[str, Any] | None:
     """The part of reply_markup that belongs to a message (Telegram keeps inline keyboards
     only), which is what "message is not modified" compares."""
@@ -1569,6 +1603,19 @@ class BotApiEmulator:
         self._delivered_up_to = self._next_update_id - 1
         self._allowed_updates: list[str] = []
         self._poller: _Poller | None = None
+        # Until when (monotonic) a vanished client's poll still counts (FaultPlan.linger_polls).
+        self._lingering_until = 0.0
+        # The webhook registered with setWebhook (None: updates wait for getUpdates), and the
+        # chats whose updates are being pushed to it right now (one request per chat at once).
+        self.webhook: _Webhook | None = None
+        # Every push: (update_id, HTTP status, or the connection error's name).
+        self.webhook_attempts: list[tuple[int, int | str]] = []
+        # First pause before pushing a refused update again, doubling up to the second value
+        # (Telegram waits longer; tests should not).
+        self.webhook_retry_seconds = (0.1, 2.0)
+        self._pushing: set[int | None] = set()
+        self._pusher: asyncio.Task[None] | None = None
+        self._push_session: aiohttp.ClientSession | None = None
         self._callbacks: dict[str, _CallbackQuery] = {}
         self._callback_answers: list[tuple[str, dict[str, Any]]] = []
         self._callback_ids = itertools.count(4_100_000_000_000_000_001)
@@ -1591,6 +1638,7 @@ class BotApiEmulator:
                 "logOut": self._true,
                 "close": self._true,
                 "deleteWebhook": self._delete_webhook,
+                "setWebhook": self._set_webhook,
                 "getWebhookInfo": self._get_webhook_info,
                 "getUpdates": self._get_updates,
                 "sendMessage": self._send_message,
@@ -1643,6 +1691,7 @@ class BotApiEmulator:
         shutdown is immediate rather than waiting out their timeouts."""
         self._closing = True
         await self._notify()
+        await self._stop_pushing()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -2309,17 +2358,144 @@ class BotApiEmulator:
             "has_main_web_app": False,
         }
 
+    async def _set_webhook(self, params: Params, request: web.Request) -> bool:
+        url = params.get("url")
+        if not isinstance(url, str) or not url:
+            return await self._delete_webhook(params, request)
+        if not re.match(r"^https?://", url):
+            raise _bad_request(
+                "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        secret = params.get("secret_token")
+        if secret is not None and not (isinstance(secret, str) and _SECRET_TOKEN.match(secret)):
+            raise _bad_request("Bad Request: secret token contains unallowed characters")
+        connections = params.get("max_connections", 40)
+        if not isinstance(connections, int) or not 1 <= connections <= 100:
+            connections = 40
+        if isinstance(params.get("allowed_updates"), list):
+            self._allowed_updates = [str(kind) for kind in params["allowed_updates"]]
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook = _Webhook(url, secret, connections, list(self._allowed_updates))
+        # A long poll waiting now is ended, as Telegram ends it.
+        if self._poller is not None:
+            self._poller.superseded = True
+        self._start_pushing()
+        await self._notify()
+        return True
+
     async def _delete_webhook(self, params: Params, request: web.Request) -> bool:
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self.webhook = None
+        await self._notify()
         return True
 
     async def _get_webhook_info(self, params: Params, request: web.Request) -> dict[str, Any]:
-        return {
-            "url": "",
+        self._has_pending()
+        info: dict[str, Any] = {
+            "url": self.webhook.url if self.webhook else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self.webhook is not None:
+            info["max_connections"] = self.webhook.max_connections
+            if self.webhook.allowed_updates:
+                info["allowed_updates"] = self.webhook.allowed_updates
+            if self.webhook.last_error is not None:
+                info["last_error_date"], info["last_error_message"] = self.webhook.last_error
+        return info
+
+    # -- pushing to a webhook -----------------------------------------------------------------
+
+    def _start_pushing(self) -> None:
+        if self._pusher is None or self._pusher.done():
+            self._pusher = asyncio.get_running_loop().create_task(self._push_loop())
+
+    async def _stop_pushing(self) -> None:
+        if self._pusher is not None:
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher
+            self._pusher = None
+        if self._push_session is not None:
+            await self._push_session.close()
+            self._push_session = None
+
+    def _unpushed_lane(self) -> bool:
+        """Whether some chat has an update waiting and no push in flight."""
+        self._has_pending()
+        return any(_sender_chat(u) not in self._pushing for u in self._updates)
+
+    async def _push_loop(self) -> None:
+        """While a webhook is set: each chat's updates pushed in order, one request per chat at
+        a time, chats side by side up to the webhook's max_connections."""
+        self._push_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        while not self._closing:
+            async with self._cond:
+                await self._cond.wait_for(
+                    lambda: (
+                        self._closing
+                        or (
+                            self.webhook is not None
+                            and len(self._pushing) < self.webhook.max_connections
+                            and self._unpushed_lane()
+                        )
+                    )
+                )
+            if self._closing or self.webhook is None:
+                continue
+            lanes = []
+            for update in self._updates:
+                lane = _sender_chat(update)
+                if lane not in self._pushing and lane not in lanes:
+                    lanes.append(lane)
+            for lane in lanes[: self.webhook.max_connections - len(self._pushing)]:
+                self._pushing.add(lane)
+                task = asyncio.get_running_loop().create_task(self._push_lane(lane))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+
+    async def _push_lane(self, lane: int | None) -> None:
+        """Push this chat's waiting updates one by one, each retried until taken."""
+        try:
+            while (webhook := self.webhook) is not None and not self._closing:
+                update = next((u for u in self._updates if _sender_chat(u) == lane), None)
+                if update is None:
+                    return
+                pause = self.webhook_retry_seconds[0]
+                while not await self._push_one(webhook, update):
+                    if self.webhook is not webhook or self._closing:
+                        return
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, self.webhook_retry_seconds[1])
+                self._updates = [u for u in self._updates if u is not update]
+                self._delivered_up_to = max(self._delivered_up_to, update["update_id"])
+                await self._notify()
+        finally:
+            self._pushing.discard(lane)
+            await self._notify()
+
+    async def _push_one(self, webhook: _Webhook, update: dict[str, Any]) -> bool:
+        """One POST of the update; True once the bot answered 2xx."""
+        headers = {SECRET_HEADER: webhook.secret} if webhook.secret else {}
+        assert self._push_session is not None
+        try:
+            async with self._push_session.post(webhook.url, json=update, headers=headers) as resp:
+                await resp.read()
+                outcome: int | str = resp.status
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            outcome = type(error).__name__
+        self.webhook_attempts.append((update["update_id"], outcome))
+        if isinstance(outcome, int) and 200 <= outcome < 300:
+            self.stats["webhook_delivered"] += 1
+            return True
+        self.stats["webhook_failed"] += 1
+        reason = f"Wrong response from the webhook: {outcome}"
+        if not isinstance(outcome, int):
+            reason = "Connection refused"
+        webhook.last_error = (int(time.time()), reason)
+        return False
 
     def _confirm(self, offset: Any) -> None:
         if not isinstance(offset, int) or offset == 0:
@@ -2345,7 +2521,10 @@ class BotApiEmulator:
         return batch
 
     async def _get_updates(self, params: Params, request: web.Request) -> list[dict[str, Any]]:
-        """Long polling; a second concurrent poll is refused with 409 like Telegram does."""
+        """Long polling; a second concurrent poll is refused with 409 like Telegram does, and
+        so is any while a webhook is set."""
+        if self.webhook is not None:
+            raise ApiError(409, ERR_WEBHOOK_ACTIVE)
         limit = params.get("limit", 100)
         limit = min(100, max(1, limit)) if isinstance(limit, int) else 100
         try:
@@ -2367,6 +2546,8 @@ class BotApiEmulator:
             if self._poller is previous:
                 self._poller = None
 
+        if time.monotonic() < self._lingering_until:
+            raise ApiError(409, ERR_CONFLICT)
         if isinstance(params.get("allowed_updates"), list):
             self._allowed_updates = [str(kind) for kind in params["allowed_updates"]]
         self._confirm(params.get("offset"))
@@ -2392,6 +2573,8 @@ class BotApiEmulator:
         finally:
             if self._poller is poller:
                 self._poller = None
+            if poller.gone() and self.faults.poll_linger > 0:
+                self._lingering_until = time.monotonic() + self.faults.poll_linger
         if self.faults.refusing or poller.superseded:
             return []
         return self._deliverable(limit)

@@ -150,6 +150,8 @@ async def start_bot_process(
         **database_env(database),
         "TICK_SECONDS": "0.5",
         "LOG_LEVEL": "WARNING",
+        # No health endpoint unless a test asks for one: processes run side by side.
+        "HEALTH_PORT": "0",
         **env,
     }
     return await asyncio.create_subprocess_exec(

@@ -87,7 +87,7 @@ async def test_what_escapes_unforeseen_is_printed_without_the_token(
     """A fault nobody planned for, carrying the token in its message, after the settings are
     read: the traceback is printed (it is unforeseen), the token in it is not."""
     fault = (
-        "import bot.__main__, sys, threading\n"
+        "import bot.__main__, bot.roles, sys, threading\n"
         "def broken(settings, **options):\n"
         "    token = settings.telegram_bot_token.get_secret_value()\n"
         "    def fail():\n"
@@ -98,7 +98,7 @@ async def test_what_escapes_unforeseen_is_printed_without_the_token(
         "        thread.join()\n"
         "        raise SystemExit(3)\n"
         "    fail()\n"
-        "bot.__main__.build_application = broken\n"
+        "bot.roles.build_application = broken\n"
         "sys.exit(bot.__main__.main([]))\n"
     )
     env = {
