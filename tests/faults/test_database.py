@@ -74,6 +74,13 @@ async def win_up_to_the_rating(
     return await person.expect_edit("connected", question)
 
 
+async def all_settled(bot: KindlingApplication) -> None:
+    """Every update the bot fetched is handled and its state stored."""
+    async with asyncio.timeout(10):
+        while (await bot.services.repo.inbox.backlog(bot.bot.id)).count:
+            await asyncio.sleep(0.02)
+
+
 def not_said_kept(question: SentMessage) -> None:
     """The failed save left the question as it was: nothing on screen claims the win is kept,
     and its numbers can still be tapped."""
@@ -103,6 +110,9 @@ async def test_locked_past_the_busy_timeout_while_saving(
     repo = impatient_bot.services.repo
     ida = emulator.person(9101, "Ida")
     question = await win_up_to_the_rating(ida, "I counted to five before answering")
+    # The bot has finished writing the step (its inbox mark included): the lock below is taken
+    # while the event loop waits, so a write of the bot's begun before it could not finish.
+    await all_settled(impatient_bot)
     with write_lock(db_path):
         await ida.press("5")
         apology = await ida.expect(APOLOGY)
