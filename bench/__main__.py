@@ -16,11 +16,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import fanout, inbox_cost, recap_bench, state_scale, throughput
+from bench import fanout, inbox_cost, latency, recap_bench, state_scale, throughput
 
 BENCHMARKS: dict[str, Callable[[Sequence[str] | None], int]] = {
     "throughput": throughput.main,
     "fanout": fanout.main,
+    "latency": latency.main,
     "scale": state_scale.main,
     "recap": recap_bench.main,
     "inbox": inbox_cost.main,
