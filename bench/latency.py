@@ -48,9 +48,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.answers import AnswerWatch
-from bench.backends import NAMES, Databases, add_backend_option, bot_env, chosen, count_rows
+from bench.backends import NAMES, Databases, add_backend_option, chosen, count_rows
 from bench.population import create_population
-from bench.throughput import KIND_DATA, RATING_DATA, load_average, machine, stop_bot
+from bench.throughput import (
+    KIND_DATA,
+    RATING_DATA,
+    kindling_env,
+    load_average,
+    machine,
+    stop_bot,
+)
 from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator, ChatEvent, EmulatedPerson, SentMessage
 from storage.target import Backend, DatabaseTarget
@@ -61,9 +68,6 @@ ANSWER_TIMEOUT = 60.0
 TARGET_P95 = 1.0
 TARGET_P99 = 2.0
 TARGET_FLOOR = 1.1
-# Kindling's own settings, which a caller's shell must not pass on to the bot: it runs with
-# every one of them at its default.
-SETTINGS_VARIABLES = {name.upper() for name in Settings.model_fields}
 
 
 class Stopwatch(AnswerWatch):
@@ -184,11 +188,7 @@ async def start_kindling(
 ) -> asyncio.subprocess.Process:
     """``python -m bot``, as ./scripts/run starts it: only the token, the address and the
     database given; its output (INFO, the default level) goes to ``log``."""
-    env = {
-        name: value
-        for name, value in bot_env(target).items()
-        if name not in SETTINGS_VARIABLES or name in {"DATABASE_PATH", "DATABASE_URL"}
-    }
+    env = kindling_env(target)
     env |= {"TELEGRAM_BOT_TOKEN": emulator.token, "TELEGRAM_API_BASE_URL": emulator.base_url}
     with log.open("ab") as out:
         return await asyncio.create_subprocess_exec(

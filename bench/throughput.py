@@ -10,7 +10,8 @@ SQLite file and Kindling on a fresh PostgreSQL database (a throwaway durable ser
 bench/backends.py; the child gets ``DATABASE_URL`` instead of ``DATABASE_PATH``). Kindling is the
 real Application from ``bot.app.build_application``, with its database, persistence, flood guard,
 crisis check and rate limiter, exactly as ``./scripts/run`` runs it: every setting at its
-default.
+default (none is passed on from the caller's shell; its log, at INFO, goes to
+``$TMPDIR/kindling-bench-bot.log``).
 
 Three workloads (``--workload``, comma-separated; ``help,mixed`` by default, the issue's two;
 ``all`` adds ``wins``), each about ``--updates`` (2,000) updates. Each person, like someone
@@ -78,6 +79,7 @@ from pathlib import Path
 from bench.answers import AnswerWatch
 from bench.backends import NAMES, Databases, add_backend_option, bot_env, chosen, count_wins
 from bench.throughput_report import Round, report, side_by_side
+from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator, EmulatedPerson
 from storage.target import Backend, DatabaseTarget
 
@@ -86,6 +88,8 @@ FIRST_CHAT_ID = 20_000_000
 UPDATES_PER_WIN = 4
 KIND_DATA = "win:kind:paused"
 ANSWER_TIMEOUT = 60.0
+# Where Kindling's own log lines go (INFO, its default level), kept out of the report.
+BOT_LOG = Path(tempfile.gettempdir()) / "kindling-bench-bot.log"
 RATING_DATA = "win:rate:4"
 
 
@@ -181,24 +185,40 @@ async def start_bot(
     profile: str | None,
     durable: bool = True,
 ) -> asyncio.subprocess.Process:
-    """The echo bot when ``target`` is None, else Kindling on that database."""
-    env = {
-        **(os.environ if target is None else bot_env(target)),
-        "TELEGRAM_BOT_TOKEN": emulator.token,
-        "TELEGRAM_API_BASE_URL": emulator.base_url,
-        "LOG_LEVEL": "WARNING",
-    }
+    """The echo bot when ``target`` is None, else Kindling on that database, every setting at
+    its default (``LOG_LEVEL`` INFO included: its lines go to ``BOT_LOG``)."""
+    given = {"TELEGRAM_BOT_TOKEN": emulator.token, "TELEGRAM_API_BASE_URL": emulator.base_url}
     if target is None:
+        env = {**os.environ, **given, "LOG_LEVEL": "WARNING"}
         command = ["-m", "bench.echo_bot"]
     else:
+        env = {**kindling_env(target), **given}
         command = ["-m", "bench.throughput", "--serve-kindling", "--speed", str(speed)]
         if profile:
             command += ["--profile", profile]
         if not durable:
             command += ["--without-inbox"]
-    return await asyncio.create_subprocess_exec(
-        sys.executable, *command, cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL
-    )
+    with BOT_LOG.open("ab") as log:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            *command,
+            cwd=ROOT,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log if target is not None else None,
+            stderr=log if target is not None else None,
+        )
+
+
+def kindling_env(target: DatabaseTarget) -> dict[str, str]:
+    """This environment without any of Kindling's settings (a caller's shell must not change
+    one), with the database ``target``."""
+    settings = {name.upper() for name in Settings.model_fields}
+    return {
+        name: value
+        for name, value in bot_env(target).items()
+        if name not in settings or name in {"DATABASE_PATH", "DATABASE_URL"}
+    }
 
 
 async def stop_bot(process: asyncio.subprocess.Process) -> None:
