@@ -424,6 +424,12 @@ class _Run:
         missed nudge costs a fragile person far less than the same nudge twice. At most once is
         the promise.
         """
+        with self.services.sends_in_flight.sending(due.chat_id):
+            return await self._send_and_record(due, local_date, send)
+
+    async def _send_and_record(
+        self, due: _Due, local_date: str, send: Callable[[], Awaitable[Message]]
+    ) -> Handled:
         try:
             message = await send()
         except Exception as error:
