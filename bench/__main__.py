@@ -1,13 +1,15 @@
-"""``python -m bench throughput|fanout|scale|recap|inbox|all [options]``: Kindling's benchmarks.
+"""``python -m bench throughput|fanout|latency|scale|recap|inbox|all [options]``: Kindling's
+benchmarks.
 
 Each prints what it measured, on which machine and when, with its target; ``--help`` after a
-name lists that benchmark's options (for a quick run: ``fanout --people 1000``, ``recap --people
-200``, ``scale --people 20000``, ``throughput --updates 400``; throughput, fanout and scale take
-``--backend sqlite|postgres|both``, both by default). ``all`` runs the four with their
-full defaults, one after the other (about half an hour on both backends, half of it the two
-10,000-person fan-outs, which the 25 scheduled messages a second make last 6.7 minutes each).
-Figures measured so far are in ``bench/RESULTS.md``. The scheduler's and the weekly picture's
-own benchmarks are ``python -m bench.scheduler_bench`` and ``python -m bench.render_bench`` (see
+name lists that benchmark's options (for a quick run: ``fanout --people 1000``, ``latency
+--people 2000 --answering 200``, ``recap --people 200``, ``scale --people 20000``, ``throughput
+--updates 400``; throughput, fanout, latency and scale take ``--backend sqlite|postgres|both``,
+both by default). ``all`` runs them all with their full defaults, one after the other (about an
+hour on both backends, most of it the four 10,000-person fan-outs of ``fanout`` and
+``latency``, which the 25 scheduled messages a second make last 6.7 minutes each). Figures
+measured so far are in ``bench/RESULTS.md``. The scheduler's and the weekly picture's own
+benchmarks are ``python -m bench.scheduler_bench`` and ``python -m bench.render_bench`` (see
 bench/README.md).
 """
 
@@ -16,11 +18,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import fanout, inbox_cost, recap_bench, state_scale, throughput
+from bench import fanout, inbox_cost, latency, recap_bench, state_scale, throughput
 
 BENCHMARKS: dict[str, Callable[[Sequence[str] | None], int]] = {
     "throughput": throughput.main,
     "fanout": fanout.main,
+    "latency": latency.main,
     "scale": state_scale.main,
     "recap": recap_bench.main,
     "inbox": inbox_cost.main,

@@ -116,7 +116,11 @@ def size_mb(target: DatabaseTarget) -> float:
 
 def count_wins(target: DatabaseTarget) -> int:
     """Wins stored, counted in the database itself rather than through the bot."""
-    query = "SELECT count(*) FROM entries WHERE kind = 'win'"
+    return count_rows(target, "SELECT count(*) FROM entries WHERE kind = 'win'")
+
+
+def count_rows(target: DatabaseTarget, query: str) -> int:
+    """A ``SELECT count(*)`` run in the database itself rather than through the bot."""
     if target.backend is Backend.SQLITE:
         assert target.path is not None
         db = sqlite3.connect(target.path)

@@ -21,18 +21,18 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.answers import AnswerWatch
 from bench.backends import Databases, add_backend_option, chosen
-from bench.throughput import UPDATES_PER_WIN, load_average, machine, measure, show
-from sandbox.emulator import BotApiEmulator
+from bench.throughput import load_average, machine, measure, show, workload
 
 TARGET = 0.9
 
 
 async def run(args: argparse.Namespace) -> bool:
-    wins = max(1, args.updates // (args.people * UPDATES_PER_WIN))
+    work = workload("wins", args.people, args.updates)
     backends = chosen(args.backend)
     print(f"Kindling inbox cost benchmark: {machine()}; load average {load_average()}")
-    print(f"   {args.people} people x {wins} wins x {UPDATES_PER_WIN} updates, emulator flood off")
+    print(f"   {work.describe()}, emulator flood off")
     met = True
     with (
         tempfile.TemporaryDirectory(prefix="kindling-inbox-") as tmp,
@@ -45,14 +45,12 @@ async def run(args: argparse.Namespace) -> bool:
                 rates: dict[bool, float] = {}
                 for durable in order:
                     target = databases.fresh(backend, f"inbox_{round_no}_{int(durable)}")
-                    async with BotApiEmulator(flood_limits=False) as emulator:
-                        result = await measure(
-                            emulator, target, args.people, wins, args.speed, durable=durable
-                        )
+                    async with AnswerWatch(flood_limits=False) as emulator:
+                        result = await measure(emulator, target, work, args.speed, durable=durable)
                     print(
                         f"   {backend} round {round_no}, {'with' if durable else 'without'} inbox:"
                     )
-                    show(result, args.people, wins)
+                    show(result, work)
                     rates[durable] = result.rate
                 ratios.append(rates[True] / rates[False])
                 print(f"   {backend} round {round_no}: with / without = {ratios[-1]:.2f}")

@@ -11,9 +11,10 @@ recap due now. Measured, in this process:
    95th percentile.
 2. Sending: the scheduler's tick (``scheduler.ticker.tick``) delivering all of them, picture then
    text, through the real Application to the Bot API emulator with its flood limits off and
-   Kindling's settings at their defaults, as people run it: ``TELEGRAM_RATE_LIMIT`` 29 a
-   second paces the 2,000 messages (about 69 s for 1,000 people, whatever the bot does), so
-   the seconds per recap show that pace; composing (1.) is what the bot itself costs.
+   Kindling's settings at their defaults, as people run it: ``TELEGRAM_RATE_LIMIT`` (25 a
+   second, the bulk budget scheduled sends go through) paces the 2,000 messages (80 s for
+   1,000 people, whatever the bot does), so the seconds per recap show that pace; composing
+   (1.) is what the bot itself costs.
 
 Peak memory is the process's high-water mark (``ru_maxrss``; Pillow's image buffers are not
 Python allocations, so tracemalloc would not see them) before composing, after composing all,

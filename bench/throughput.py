@@ -10,37 +10,48 @@ SQLite file and Kindling on a fresh PostgreSQL database (a throwaway durable ser
 bench/backends.py; the child gets ``DATABASE_URL`` instead of ``DATABASE_PATH``). Kindling is the
 real Application from ``bot.app.build_application``, with its database, persistence, flood guard,
 crisis check and rate limiter, exactly as ``./scripts/run`` runs it: every setting at its
-default. Replies pass only their chat's limiter (bot/rate_limits.py: a burst of 20, then one a
-second); with 10 wins a person, each person's 40 answers go past that burst, so the limiter, on
-both backends alike, caps Kindling at about 100 updates a second here (the report says how far
-for the sizes given). The benchmark shows that cap rather than measuring a configuration nobody
-runs; ``--people 250`` (2 wins each, within the burst) measures the bot without it.
+default (none is passed on from the caller's shell; its log, at INFO, goes to
+``$TMPDIR/kindling-bench-bot.log``).
 
-Every bot gets the same 2,000 updates from 50 people. Each person, like someone tapping through the
-app, sends the next update only once the bot has answered the previous one, ten times over:
+Three workloads (``--workload``, comma-separated; ``help,mixed`` by default, the issue's two;
+``all`` adds ``wins``), each about ``--updates`` (2,000) updates. Each person, like someone
+tapping through the app, sends the next update only once the bot has answered the previous one:
 
-    /win ──> "<a line about a small moment>" ──> tap a kind ──> tap a rating (the win is saved)
+    help   400 people, each sending /help five times
+    mixed  200 people, twice each: /win ──> "<a line about a small moment>" (text in a flow)
+           ──> tap a kind ──> tap a rating (the win is saved) ──> /journal
+    wins   50 people, ten wins each: /win ──> a line ──> tap a kind ──> tap a rating
 
-so 50 people x 10 wins x 4 updates. The figure is updates per second from the first update to
-the last answer; the ratio is Kindling's over the echo bot's (target >= 0.8). Every update must
-be answered (each press answered too): by a new message, or, for a press, by an edit of the
-pressed message (Kindling writes the answer under its question and asks the next one there,
-where the echo bot sends a new message). Kindling must have stored every win: the entries are
-counted in its database (sqlite3 or psycopg, not through the bot).
+The figure is updates per second from the first update to the last answer; the ratio is
+Kindling's over the echo bot's (target >= 0.8). Every update must be answered (each press
+answered too): by a new message, or, for a press, by an edit of the pressed message (Kindling
+writes the answer under its question and asks the next one there, where the echo bot sends a
+new message). Kindling must have stored every win: the entries are counted in its database
+(sqlite3 or psycopg, not through the bot).
+
+Replies pass only their chat's limiter (bot/rate_limits.py: a burst of 20, then one a second).
+``help`` and ``mixed`` give each person 5 and 10 answers, within that burst; ``wins`` gives each
+of its 50 people 40, past it, so there the limiter, on both backends alike, caps Kindling at
+about 100 updates a second (the report says how far for the sizes given): it shows that cap
+rather than measuring a configuration nobody runs; ``--workload wins --people 250`` (2 wins
+each, within the burst) measures the bot without it.
 
 This shared 2-core machine's speed drifts by 15% or more within minutes, so the bots run back
-to back ``--rounds`` times (5; the two backends swap places every round) and the verdicts are on
-the medians of the rounds' ratios: Kindling / echo on each backend (target >= 0.8) and
-PostgreSQL / SQLite (target >= 0.9); each round's figures are printed too
-(bench/throughput_report.py). The bot's CPU while the people tap (all its threads,
-from /proc) is printed per update: it moves less than the rates do.
+to back ``--rounds`` times (5; the two backends swap places every round; each round runs every
+workload) and the verdicts are on the medians of the rounds' ratios: Kindling / echo on each
+backend (target >= 0.8) and PostgreSQL / SQLite (target >= 0.9); each round's figures are
+printed too (bench/throughput_report.py), then the workloads side by side. The bot's CPU while
+the people tap (all its threads, from /proc) is printed per update: it moves less than the
+rates do. The people wait for answers through bench/answers.py, so that this process's own cost
+stays small next to the bots'.
 
 Kindling's clock (the one its handlers read; ``build_application(clock=...)``) runs ``--speed``
 (60) times faster than the wall clock. The flood guard slows anyone sending more than 20 updates
 in 10 seconds; at 60x, 40 updates a person read as 40 minutes of human pace, so the guard does its
 work on every update without ever holding one back, as with real people.
 
-``--profile FILE`` profiles Kindling: ``FILE.prof`` with cProfile (its busiest functions are
+``--profile FILE`` profiles Kindling (in round 1, on the first workload and backend):
+``FILE.prof`` with cProfile (its busiest functions are
 printed), ``FILE.txt`` or ``FILE.html`` with pyinstrument. Both slow Kindling down a lot; read
 them for where the time goes, not for the rate. Measured figures: bench/RESULTS.md.
 """
@@ -65,8 +76,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.answers import AnswerWatch
 from bench.backends import NAMES, Databases, add_backend_option, bot_env, chosen, count_wins
-from bench.throughput_report import Round, report
+from bench.throughput_report import Round, report, side_by_side
+from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator, EmulatedPerson
 from storage.target import Backend, DatabaseTarget
 
@@ -74,6 +87,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FIRST_CHAT_ID = 20_000_000
 UPDATES_PER_WIN = 4
 KIND_DATA = "win:kind:paused"
+ANSWER_TIMEOUT = 60.0
+# Where Kindling's own log lines go (INFO, its default level), kept out of the report.
+BOT_LOG = Path(tempfile.gettempdir()) / "kindling-bench-bot.log"
 RATING_DATA = "win:rate:4"
 
 
@@ -169,24 +185,40 @@ async def start_bot(
     profile: str | None,
     durable: bool = True,
 ) -> asyncio.subprocess.Process:
-    """The echo bot when ``target`` is None, else Kindling on that database."""
-    env = {
-        **(os.environ if target is None else bot_env(target)),
-        "TELEGRAM_BOT_TOKEN": emulator.token,
-        "TELEGRAM_API_BASE_URL": emulator.base_url,
-        "LOG_LEVEL": "WARNING",
-    }
+    """The echo bot when ``target`` is None, else Kindling on that database, every setting at
+    its default (``LOG_LEVEL`` INFO included: its lines go to ``BOT_LOG``)."""
+    given = {"TELEGRAM_BOT_TOKEN": emulator.token, "TELEGRAM_API_BASE_URL": emulator.base_url}
     if target is None:
+        env = {**os.environ, **given, "LOG_LEVEL": "WARNING"}
         command = ["-m", "bench.echo_bot"]
     else:
+        env = {**kindling_env(target), **given}
         command = ["-m", "bench.throughput", "--serve-kindling", "--speed", str(speed)]
         if profile:
             command += ["--profile", profile]
         if not durable:
             command += ["--without-inbox"]
-    return await asyncio.create_subprocess_exec(
-        sys.executable, *command, cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL
-    )
+    with BOT_LOG.open("ab") as log:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            *command,
+            cwd=ROOT,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log if target is not None else None,
+            stderr=log if target is not None else None,
+        )
+
+
+def kindling_env(target: DatabaseTarget) -> dict[str, str]:
+    """This environment without any of Kindling's settings (a caller's shell must not change
+    one), with the database ``target``."""
+    settings = {name.upper() for name in Settings.model_fields}
+    return {
+        name: value
+        for name, value in bot_env(target).items()
+        if name not in settings or name in {"DATABASE_PATH", "DATABASE_URL"}
+    }
 
 
 async def stop_bot(process: asyncio.subprocess.Process) -> None:
@@ -200,7 +232,55 @@ async def stop_bot(process: asyncio.subprocess.Process) -> None:
         await process.wait()
 
 
-# -- the people -------------------------------------------------------------------------------
+# -- the people ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """What every person does, ``repeats`` times over, each update after the bot's answer to
+    the one before: ``steps`` updates a time, ``wins`` of them saving a win."""
+
+    name: str
+    people: int
+    repeats: int
+    steps: int
+    wins: int
+
+    @property
+    def updates(self) -> int:
+        return self.people * self.repeats * self.steps
+
+    @property
+    def wins_stored(self) -> int:
+        return self.people * self.repeats * self.wins
+
+    @property
+    def answers_each(self) -> int:
+        """Answers (a new message or an edit) each person gets: one an update."""
+        return self.repeats * self.steps
+
+    def describe(self) -> str:
+        shown = {
+            "wins": f"{self.repeats} wins x {self.steps} updates (/win, a line, two taps)",
+            "help": f"/help {self.repeats} times",
+            "mixed": f"{self.repeats} x (/win, a line, two taps, /journal)",
+        }[self.name]
+        return f"{self.name}: {self.people} people x {shown} = {self.updates:,} updates"
+
+
+# Each workload: people by default, updates each time through, wins saved each time through.
+WORKLOADS: dict[str, tuple[int, int, int]] = {
+    "wins": (50, UPDATES_PER_WIN, 1),
+    "help": (400, 1, 0),
+    "mixed": (200, UPDATES_PER_WIN + 1, 1),
+}
+
+
+def workload(name: str, people: int | None = None, updates: int = 2000) -> Workload:
+    """A workload of about ``updates`` updates (its own number of people unless given)."""
+    default_people, steps, wins = WORKLOADS[name]
+    people = people or default_people
+    return Workload(name, people, max(1, updates // (people * steps)), steps, wins)
+
+
 @dataclass(slots=True)
 class Run:
     bot: str
@@ -225,32 +305,40 @@ class Run:
         return 1000 * self.run_cpu / self.updates
 
 
-async def tap_through(person: EmulatedPerson, wins: int) -> None:
-    """Ten wins, one update at a time, each after the bot's answer to the one before."""
-    for n in range(wins):
-        await person.send("/win")
-        await person.next_message(timeout=60)
-        await person.send(f"Win {n + 1}: I let {person.first_name} finish before I answered")
-        await person.next_message(timeout=60)
-        for data in (KIND_DATA, RATING_DATA):
-            await press_and_wait(person, data)
+async def play(work: Workload, emulator: AnswerWatch, person: EmulatedPerson) -> None:
+    for n in range(work.repeats):
+        if work.name == "help":
+            await say(emulator, person, "/help")
+            continue
+        await tap_through_win(emulator, person, n)
+        if work.name == "mixed":
+            await say(emulator, person, "/journal")
 
 
-async def press_and_wait(person: EmulatedPerson, data: str) -> None:
+async def say(emulator: AnswerWatch, person: EmulatedPerson, text: str) -> None:
+    """Send ``text``, then wait for the bot's next message."""
+    answered = emulator.expect(person.chat_id)
+    await person.send(text)
+    await emulator.answer(answered, person.chat_id, ANSWER_TIMEOUT)
+
+
+async def tap_through_win(emulator: AnswerWatch, person: EmulatedPerson, n: int) -> None:
+    """One win: /win, a line about it, a tap for its kind, a tap for its rating."""
+    await say(emulator, person, "/win")
+    await say(emulator, person, f"Win {n + 1}: I let {person.first_name} finish before I answered")
+    for data in (KIND_DATA, RATING_DATA):
+        await press_and_wait(emulator, person, data)
+
+
+async def press_and_wait(emulator: AnswerWatch, person: EmulatedPerson, data: str) -> None:
     """Press a button on the newest bot message, then wait for the bot's answer to it: a new
     message (the echo bot's way) or an edit of the pressed message (Kindling's, which writes
     the answer under the question and asks the next one in the same message)."""
     pressed = person.last
     assert pressed is not None
-    edits, shown = pressed.edits, len(person.messages)
+    answered = emulator.expect(person.chat_id, edits_too=True)
     await person.press_data(data, pressed)
-    await person.wait_for(
-        lambda: pressed.edits > edits or len(person.messages) > shown,
-        timeout=60,
-        what="the bot's answer to a press",
-    )
-    if len(person.messages) > shown:
-        await person.next_message(timeout=60)
+    await emulator.answer(answered, person.chat_id, ANSWER_TIMEOUT)
 
 
 def answers_seen(emulator: BotApiEmulator, persons: list[EmulatedPerson]) -> int:
@@ -265,20 +353,17 @@ def process_cpu(pid: int) -> float:
 
 
 async def measure(
-    emulator: BotApiEmulator,
+    emulator: AnswerWatch,
     target: DatabaseTarget | None,
-    people: int,
-    wins: int,
+    work: Workload,
     speed: float,
     profile: str | None = None,
     durable: bool = True,
 ) -> Run:
     """One bot's run: the echo bot when ``target`` is None, else Kindling on that database."""
-    persons = [emulator.person(FIRST_CHAT_ID + n, f"P{n}") for n in range(people)]
+    persons = [emulator.person(FIRST_CHAT_ID + n, f"P{n}") for n in range(work.people)]
     answers_before = answers_seen(emulator, persons)
     presses_before = {p.chat_id: len(p.answered_callbacks) for p in persons}
-    for person in persons:
-        person._cursor = len(emulator.sent(person.chat_id))  # start reading from here
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     bot = await start_bot(emulator, target, speed, profile, durable)
     try:
@@ -287,7 +372,7 @@ async def measure(
         started, cpu_started = time.perf_counter(), time.process_time()
         bot_started = process_cpu(bot.pid)
         calls_before = Counter(emulator.stats)
-        await asyncio.gather(*(tap_through(person, wins) for person in persons))
+        await asyncio.gather(*(play(work, emulator, person) for person in persons))
         seconds = time.perf_counter() - started
         run_cpu = process_cpu(bot.pid) - bot_started
         emulator_cpu = time.process_time() - cpu_started
@@ -302,22 +387,30 @@ async def measure(
     answered = answers_seen(emulator, persons) - answers_before
     presses = sum(len(p.answered_callbacks) - presses_before[p.chat_id] for p in persons)
     stored = None if target is None else count_wins(target)
-    updates = people * wins * UPDATES_PER_WIN
     name = "echo" if target is None else NAMES[target.backend]
     return Run(
-        name, updates, seconds, answered, presses, bot_cpu, run_cpu, calls, emulator_cpu, stored
+        name,
+        work.updates,
+        seconds,
+        answered,
+        presses,
+        bot_cpu,
+        run_cpu,
+        calls,
+        emulator_cpu,
+        stored,
     )
 
 
-def show(run: Run, people: int, wins: int) -> None:
-    expected = people * wins * UPDATES_PER_WIN
+def show(run: Run, work: Workload) -> None:
+    presses = work.people * work.repeats * (2 if work.wins else 0)
     line = (
         f"   {run.bot:<10} {run.updates:,} updates in {run.seconds:6.2f} s = {run.rate:7.1f} "
-        f"updates/s; answered {run.answered:,}/{expected:,}, presses answered "
-        f"{run.presses_answered:,}/{people * wins * 2:,}"
+        f"updates/s; answered {run.answered:,}/{work.updates:,}, presses answered "
+        f"{run.presses_answered:,}/{presses:,}"
     )
     if run.stored is not None:
-        line += f"; wins stored {run.stored:,}/{people * wins:,}"
+        line += f"; wins stored {run.stored:,}/{work.wins_stored:,}"
     print(line)
     print(
         f"              CPU: bot process {run.run_cpu:.1f} s while tapping "
@@ -336,15 +429,15 @@ def print_profile(path: str, top: int = 30) -> None:
 
 
 async def run(args: argparse.Namespace) -> bool:
-    wins = max(1, args.updates // (args.people * UPDATES_PER_WIN))
+    works = [workload(name, args.people, args.updates) for name in args.workload]
     backends = chosen(args.backend)
     print(f"Kindling throughput benchmark: {machine()}; load average {load_average()}")
     print(
-        f"   {args.people} people x {wins} wins x {UPDATES_PER_WIN} updates, emulator "
-        f"flood_limits=False, Kindling's settings at their defaults, "
-        f"Kindling's clock x{args.speed:g}"
+        "   emulator flood_limits=False, Kindling's settings at their defaults, "
+        f"Kindling's clock x{args.speed:g}; workloads: "
+        + "; ".join(work.describe() for work in works)
     )
-    rounds: list[Round] = []
+    rounds: dict[str, list[Round]] = {work.name: [] for work in works}
     with (
         tempfile.TemporaryDirectory(prefix="kindling-throughput-") as tmp,
         Databases(Path(tmp), backends) as databases,
@@ -354,34 +447,62 @@ async def run(args: argparse.Namespace) -> bool:
             # Back to back in each round, so all meet the same load on the machine; each on a
             # fresh emulator and a fresh database, so none pays for another's history. The two
             # backends swap places every round, so neither always runs second.
-            print(f"   round {round_no} of {args.rounds}")
             order = backends if round_no % 2 else backends[::-1]
-            async with BotApiEmulator(flood_limits=False) as emulator:
-                echo = await measure(emulator, None, args.people, wins, args.speed)
-            show(echo, args.people, wins)
-            kindling: dict[Backend, Run] = {}
-            for backend in order:
-                target = databases.fresh(backend, f"throughput_{round_no}_{backend}")
-                profile = args.profile if round_no == 1 and backend is order[0] else None
-                async with BotApiEmulator(flood_limits=False) as emulator:
-                    kindling[backend] = await measure(
-                        emulator, target, args.people, wins, args.speed, profile
-                    )
-                show(kindling[backend], args.people, wins)
-            rounds.append(Round(echo, kindling))
-            print(f"   round {round_no}: {rounds[-1].summary()}")
-    met = report(rounds, args.people, wins)
+            for work in works:
+                print(f"   round {round_no} of {args.rounds}, {work.name}")
+                async with AnswerWatch(flood_limits=False) as emulator:
+                    echo = await measure(emulator, None, work, args.speed)
+                show(echo, work)
+                kindling: dict[Backend, Run] = {}
+                for backend in order:
+                    name = f"throughput_{work.name}_{round_no}_{backend}"
+                    target = databases.fresh(backend, name)
+                    first = round_no == 1 and backend is order[0] and work is works[0]
+                    profile = args.profile if first else None
+                    async with AnswerWatch(flood_limits=False) as emulator:
+                        kindling[backend] = await measure(
+                            emulator, target, work, args.speed, profile
+                        )
+                    show(kindling[backend], work)
+                rounds[work.name].append(Round(echo, kindling))
+                print(f"   round {round_no}, {work.name}: {rounds[work.name][-1].summary()}")
+    met = True
+    for work in works:
+        print(f"\n   {work.describe()}")
+        met = report(rounds[work.name], work) and met
+    if len(works) > 1:
+        side_by_side(works, rounds)
     if args.profile and args.profile.endswith(".prof"):
         print_profile(args.profile)
     elif args.profile:
-        print(f"   Kindling's profile (round 1, {NAMES[backends[0]]}): {args.profile}")
+        print(
+            f"   Kindling's profile (round 1, {works[0].name}, {NAMES[backends[0]]}): "
+            f"{args.profile}"
+        )
+    print(f"   load average {load_average()} at the end")
     return met
+
+
+def _workloads(value: str) -> list[str]:
+    names = list(WORKLOADS) if value == "all" else [n.strip() for n in value.split(",")]
+    unknown = [name for name in names if name not in WORKLOADS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"not a workload: {', '.join(unknown) or value}")
+    return names
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench throughput", description=__doc__)
-    parser.add_argument("--people", type=int, default=50)
-    parser.add_argument("--updates", type=int, default=2000)
+    parser.add_argument(
+        "--workload",
+        type=_workloads,
+        default=["help", "mixed"],
+        help="comma-separated, of wins, help, mixed (default help,mixed; all: the three)",
+    )
+    parser.add_argument(
+        "--people", type=int, default=None, help="people (default: each workload's own)"
+    )
+    parser.add_argument("--updates", type=int, default=2000, help="about this many a workload")
     parser.add_argument("--speed", type=float, default=60.0, help="Kindling's clock speed-up")
     parser.add_argument(
         "--rounds",

@@ -12,18 +12,18 @@ from bot.rate_limits import CHAT_BURST, CHAT_RATE_PER_SECOND
 from storage.target import Backend
 
 if TYPE_CHECKING:
-    from bench.throughput import Run
+    from bench.throughput import Run, Workload
 
 ORDER = (Backend.SQLITE, Backend.POSTGRES)  # the columns, left to right
 TARGET_RATIO = 0.8  # Kindling / echo, on each backend
 TARGET_POSTGRES = 0.9  # PostgreSQL / SQLite, measured in the same run
 
 
-def chat_cap_note(people: int, wins: int) -> str:
+def chat_cap_note(work: Workload) -> str:
     """Replies pass only their chat's limiter (bot/rate_limits.py: a burst, then about one a
     second, on the wall clock, not Kindling's faster one). These people tap as fast as the bot
     answers, so past the burst that limiter, not the bot, can set Kindling's pace; say how far."""
-    answers = wins * 4  # a new message or an edit for each update
+    people, answers = work.people, work.answers_each  # a new message or an edit an update
     beyond = answers - CHAT_BURST
     if beyond <= 0:
         return (
@@ -35,7 +35,7 @@ def chat_cap_note(people: int, wins: int) -> str:
         f"each person gets {answers} answers, {beyond} past their chat's burst of {CHAT_BURST}, "
         f"then {CHAT_RATE_PER_SECOND:g} a second (bot/rate_limits.py, on both backends alike; "
         f"the echo bot has no limiter): Kindling cannot pass about {fastest:.0f} updates/s "
-        "here, and CPU an update is the figure that limit hides. Fewer wins a person (e.g. "
+        "here, and CPU an update is the figure that limit hides. Fewer updates a person (e.g. "
         "--people 250) stay within the burst"
     )
 
@@ -69,16 +69,15 @@ class Round:
             parts.append(f"PostgreSQL / SQLite {ratio:.2f}")
         return "; ".join(parts)
 
-    def complete(self, updates: int, wins: int) -> bool:
+    def complete(self, work: Workload) -> bool:
         runs = [self.echo, *self.kindling.values()]
-        return all(run.answered == updates for run in runs) and all(
-            run.stored == wins for run in self.kindling.values()
+        return all(run.answered == work.updates for run in runs) and all(
+            run.stored == work.wins_stored for run in self.kindling.values()
         )
 
 
-def report(rounds: list[Round], people: int, wins_each: int) -> bool:
+def report(rounds: list[Round], work: Workload) -> bool:
     """Print the table and the verdicts; True when every target is met and nothing is missing."""
-    updates, wins = people * wins_each * 4, people * wins_each
     backends = rounds[0].backends
     header = ["round", "echo/s"]
     for backend in backends:
@@ -90,7 +89,7 @@ def report(rounds: list[Round], people: int, wins_each: int) -> bool:
         print("   " + "  ".join(f"{cell:>12}" for cell in _cells(str(n), [each], backends)))
     print("   " + "  ".join(f"{cell:>12}" for cell in _cells("median", rounds, backends)))
 
-    complete = all(each.complete(updates, wins) for each in rounds)
+    complete = all(each.complete(work) for each in rounds)
     met = complete
     print(f"   every update answered and every win stored, in every round: {complete}")
     for backend in backends:
@@ -116,8 +115,26 @@ def report(rounds: list[Round], people: int, wins_each: int) -> bool:
             f"(target >= {TARGET_POSTGRES}): {'ok' if ok else 'BELOW TARGET'}; CPU an update "
             f"PostgreSQL / SQLite {cpu:.2f}"
         )
-    print(f"   Note: {chat_cap_note(people, wins_each)}.")
+    print(f"   Note: {chat_cap_note(work)}.")
     return met
+
+
+def side_by_side(works: list[Workload], rounds: dict[str, list[Round]]) -> None:
+    """One line a workload: the medians of the rounds, Kindling / echo on each backend."""
+    backends = rounds[works[0].name][0].backends
+    header = ["workload", "echo/s", *(f"{NAMES[b]} K/echo" for b in backends)]
+    print("\n   " + "  ".join(f"{h:>16}" for h in header))
+    for work in works:
+        each = rounds[work.name]
+        cells = [work.name, f"{statistics.median(r.echo.rate for r in each):.1f}"]
+        for backend in backends:
+            rate = statistics.median(r.kindling[backend].rate for r in each)
+            ratio = statistics.median(r.over_echo(backend) for r in each)
+            cells.append(f"{rate:.1f} ({ratio:.2f})")
+        print("   " + "  ".join(f"{cell:>16}" for cell in cells))
+    print(
+        f"   (updates/s, medians of {len(rounds[works[0].name])} rounds; target >= {TARGET_RATIO})"
+    )
 
 
 def _cells(label: str, rounds: list[Round], backends: list[Backend]) -> list[str]:

@@ -27,7 +27,7 @@ from bot.content.ui import load_ui
 from bot.inbox import DurableInbox, prune
 from bot.metrics import Metrics
 from bot.persistence import ConversationStorePersistence
-from bot.rate_limits import KindlingRateLimiter
+from bot.rate_limits import MAX_CALLS_IN_FLIGHT, KindlingRateLimiter
 from bot.services import Services
 from bot.settings import Settings, SettingsError
 from bot.update_order import PerChatUpdateProcessor
@@ -197,8 +197,8 @@ def build_application(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot", 1),
-        # The connection pools ApplicationBuilder would give: many sends at once, one poll.
-        request=HTTPXRequest(connection_pool_size=256),
+        # A connection for each call in flight (bot/rate_limits.py), and one for the poll.
+        request=HTTPXRequest(connection_pool_size=MAX_CALLS_IN_FLIGHT),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=rate_limiter,
         defaults=Defaults(tzinfo=UTC, parse_mode=ParseMode.HTML),

@@ -17,6 +17,7 @@ a long line of them. Each ``update_*`` call returns once its write is committed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -72,15 +73,23 @@ class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any
         self._pending_states: dict[tuple[str, str], StoredConversation] = {}
         self._pending_blobs: dict[tuple[str, int], StoredBlob] = {}
         self._pending_done: list[tuple[int, int]] = []
+        # The next transaction (writes staged now join it, until it begins) and the one before
+        # it, which it waits for: one commit at a time, each taking all that was staged
+        # meanwhile, so under load many chats' settles share one commit (one fsync).
         self._batch: asyncio.Future[None] | None = None
+        self._last: asyncio.Future[None] | None = None
 
     async def _committed(self) -> None:
         """Wait until the writes staged so far (and those staged with them) are committed."""
         if self._batch is None:
-            self._batch = asyncio.ensure_future(self._commit())
+            self._batch = self._last = asyncio.ensure_future(self._commit(self._last))
         await asyncio.shield(self._batch)
 
-    async def _commit(self) -> None:
+    async def _commit(self, before: asyncio.Future[None] | None) -> None:
+        if before is not None:
+            # Its failure is told to its own writers; this transaction is another.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(before)
         # Let every write of this flush (the library starts them together with gather) be
         # staged before the transaction begins.
         await asyncio.sleep(0)

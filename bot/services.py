@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
@@ -19,6 +22,38 @@ if TYPE_CHECKING:
     from handlers.flood import FloodWindow
 
 
+class SendsInFlight:
+    """The chats a scheduled nudge is being sent to right now, until its delivery is recorded
+    (memory only). Someone can answer a prompt, or tap its button, the moment it arrives, before
+    the scheduler has recorded it as sent; what reads that record waits for it here."""
+
+    # Longer than a send and its record take; a send retried after a failure is not waited for.
+    WAIT_SECONDS = 5.0
+
+    def __init__(self) -> None:
+        self._chats: dict[int, asyncio.Event] = {}
+
+    @contextlib.contextmanager
+    def sending(self, chat_id: int) -> Iterator[None]:
+        """Around a nudge's send and the record of how it went."""
+        event = self._chats[chat_id] = asyncio.Event()
+        try:
+            yield
+        finally:
+            event.set()
+            if self._chats.get(chat_id) is event:
+                del self._chats[chat_id]
+
+    async def recorded(self, chat_id: int) -> None:
+        """Once no nudge to ``chat_id`` is between its send and its record (or after a while)."""
+        event = self._chats.get(chat_id)
+        if event is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.WAIT_SECONDS):
+                await event.wait()
+
+
 @dataclass(slots=True)
 class Services:
     settings: Settings
@@ -32,6 +67,8 @@ class Services:
     groups_told: set[int] = field(default_factory=set)
     # Recent arrivals per private chat, for the flood guard (handlers/flood.py); memory only.
     flood_windows: dict[int, FloodWindow] = field(default_factory=dict)
+    # Scheduled nudges between their send and its record (scheduler.ticker); memory only.
+    sends_in_flight: SendsInFlight = field(default_factory=SendsInFlight)
 
 
 def services(context: CallbackContext) -> Services:  # type: ignore[type-arg]

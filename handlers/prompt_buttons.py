@@ -68,6 +68,8 @@ async def _pressed_prompt(
         day = date.fromisoformat(context.matches[0].group(1))
     except ValueError:  # well-shaped but no such day, e.g. 2026-02-30
         return None
+    # A tap the moment the prompt arrived may come before the prompt's record.
+    await services(context).sends_in_flight.recorded(chat.id)
     repo = services(context).repo
     person = await repo.get_person(chat.id)
     if person is None or not person.time_zone or not is_valid_zone(person.time_zone):

@@ -39,6 +39,8 @@ ANSWER_WINDOW = timedelta(hours=18)
 
 async def open_prompt(svc: Services, chat_id: int) -> Delivery | None:
     """The prompt waiting for this person's answer, if there is one."""
+    # An answer typed the moment the prompt arrived may come before the prompt's record.
+    await svc.sends_in_flight.recorded(chat_id)
     delivery = await svc.repo.latest_sent_prompt(chat_id, svc.clock.now() - ANSWER_WINDOW)
     if delivery is None or delivery.prompt_id is None or delivery.sent_at is None:
         return None

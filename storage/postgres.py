@@ -8,6 +8,7 @@ the conversion between records and columns is the only thing that differs.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -50,6 +51,7 @@ from storage.models import (
 )
 from storage.postgres_inbox import PostgresInbox
 from storage.postgres_migrate import migrate
+from storage.priority import RESERVED_FOR_REPLIES, in_bulk_work
 from storage.repository import PERSON_FIELDS, Repository
 from storage.target import redact_url
 
@@ -181,6 +183,8 @@ class PostgresRepository(Repository):
         self._min_size = min_size
         self._max_size = max_size
         self._pool: AsyncConnectionPool | None = None
+        # Bulk work (the scheduler's) leaves connections free for replies (storage/priority.py).
+        self._bulk_slots = asyncio.Semaphore(max(1, max_size - RESERVED_FOR_REPLIES))
         self._conversations = PostgresConversationStore(self)
         self._inbox = PostgresInbox(self)
 
@@ -241,7 +245,11 @@ class PostgresRepository(Repository):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A connection from the pool for one transaction."""
-        async with self.pool.connection() as conn:
+        if not in_bulk_work():
+            async with self.pool.connection() as conn:
+                yield conn
+            return
+        async with self._bulk_slots, self.pool.connection() as conn:
             yield conn
 
     async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:

@@ -7,7 +7,6 @@ connection would otherwise join each other's transactions.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sqlite3
@@ -40,6 +39,7 @@ from storage.models import (
     RoutineAnswer,
     RoutineCheck,
 )
+from storage.priority import ReplyFirstLock
 from storage.repository import PERSON_FIELDS, Repository
 from storage.sqlite_conversations import SqliteConversationStore
 from storage.sqlite_inbox import SqliteInbox
@@ -183,7 +183,8 @@ class SqliteRepository(Repository):
         self.cipher = cipher
         self._db: aiosqlite.Connection | None = None
         self._file = sqlite_file.DatabaseFile(self.path)
-        self._lock = asyncio.Lock()
+        # Replies' calls before the scheduler's (storage/priority.py).
+        self._lock = ReplyFirstLock()
         self._conversations = SqliteConversationStore(self)
         self._inbox = SqliteInbox(self)
 

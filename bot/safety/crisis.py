@@ -219,7 +219,9 @@ class CrisisDetector:
         short_reply = after_alarm and len(whole.split()) <= SHORT_REPLY_WORDS
         best: list[tuple[Level, Rule]] = []
         for window in self._windows(text, whole, message_effects):
-            if not self._any.search(window.text) and not short_reply:
+            # Every rule's phrases are in it, the after-alarm rules' too: a short reply that
+            # none of them could match needs no rule read one by one.
+            if not self._any.search(window.text):
                 continue
             for rule in self._rules:
                 if rule.after_alarm and not short_reply:
