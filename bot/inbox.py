@@ -31,7 +31,13 @@ from typing import Any
 
 from telegram import Update
 
-from bot.persistence import ConversationStorePersistence
+from bot.persistence import (
+    CHAT_DATA,
+    USER_DATA,
+    ConversationStorePersistence,
+    document_json,
+    encode_key,
+)
 from storage.inbox import Inbox
 from storage.models import InboxUpdate, StoredBlob, StoredConversation
 
@@ -62,6 +68,11 @@ def chat_of(raw: dict[str, Any]) -> int | None:
     return None
 
 
+def inbox_update(raw: dict[str, Any]) -> InboxUpdate:
+    """An update as Telegram sent it (its ``update_id`` checked first), as the inbox keeps it."""
+    return InboxUpdate(raw["update_id"], chat_of(raw), json.dumps(raw, ensure_ascii=False))
+
+
 class DurableInbox:
     """The bot's side of the inbox: keeping batches, the backlog, and settling each update."""
 
@@ -84,10 +95,7 @@ class DurableInbox:
         """Commit a fetched batch; the updates that were not stored before, in order. One
         stored before is pending (it comes with the backlog) or done (never handled again)."""
         by_id = {item["update_id"]: item for item in raw}
-        batch = [
-            InboxUpdate(update_id, chat_of(item), json.dumps(item, ensure_ascii=False))
-            for update_id, item in by_id.items()
-        ]
+        batch = [inbox_update(item) for item in by_id.values()]
         new = await self.store.add(bot_id, batch, datetime.now(UTC))
         return [by_id[update_id] for update_id in new]
 
@@ -137,25 +145,21 @@ class DurableInbox:
                 conversations.append(
                     StoredConversation(
                         name,
-                        json.dumps([chat.id, user.id]),
+                        encode_key((chat.id, user.id)),
                         chat.id,
                         None if state is None else json.dumps(state),
                     )
                 )
         if user is not None:
-            blobs.append(_document("user_data", user.id, user_data.get(user.id)))
+            blobs.append(StoredBlob(USER_DATA, user.id, document_json(user_data.get(user.id))))
         if chat is not None:
-            blobs.append(_document("chat_data", chat.id, chat_data.get(chat.id)))
+            blobs.append(StoredBlob(CHAT_DATA, chat.id, document_json(chat_data.get(chat.id))))
         await self.persistence.settle(
             conversations, blobs, done=(update.get_bot().id, update.update_id)
         )
         if not in_a_flow:
             # Stored now: read again when they next write (memory follows open conversations).
             self.put_away(None if user is None else user.id, None if chat is None else chat.id)
-
-
-def _document(kind: str, key: int, data: dict[str, Any] | None) -> StoredBlob:
-    return StoredBlob(kind, key, json.dumps(data, default=str) if data else None)
 
 
 async def prune(store: Inbox) -> None:

@@ -36,8 +36,13 @@ CHAT_DATA = "chat_data"
 IDLE_TIMER_SECONDS = 60.0
 
 
-def _encode_key(key: ConversationKey) -> str:
+def encode_key(key: ConversationKey) -> str:
     return json.dumps(list(key))
+
+
+def document_json(data: dict[str, Any] | None) -> str | None:
+    """A user's or chat's data as stored: JSON, or None (no row) when there is nothing in it."""
+    return json.dumps(data, default=str) if data else None
 
 
 def _decode_key(text: str) -> ConversationKey:
@@ -213,7 +218,7 @@ class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any
             return
         chat_id = int(key[0]) if key and isinstance(key[0], int) else None
         state_json = None if new_state is None else json.dumps(new_state)
-        encoded = _encode_key(key)
+        encoded = encode_key(key)
         self._pending_states[(name, encoded)] = StoredConversation(
             name, encoded, chat_id, state_json
         )
@@ -226,12 +231,12 @@ class ConversationStorePersistence(BasePersistence[dict[str, Any], dict[str, Any
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
         if self.per_update:
             return
-        await self._save(USER_DATA, user_id, json.dumps(data, default=str) if data else None)
+        await self._save(USER_DATA, user_id, document_json(data))
 
     async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
         if self.per_update:
             return
-        await self._save(CHAT_DATA, chat_id, json.dumps(data, default=str) if data else None)
+        await self._save(CHAT_DATA, chat_id, document_json(data))
 
     async def update_bot_data(self, data: dict[str, Any]) -> None:
         return None

@@ -32,7 +32,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.inbox import chat_of
+from bot.inbox import inbox_update
 from bot.metrics import Metrics
 from storage.inbox import Inbox
 from storage.models import InboxUpdate
@@ -115,7 +115,7 @@ class WebhookListener:
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             log.warning("webhook refused reason=not_an_update")
             return self._answer(400)
-        item = InboxUpdate(update_id, chat_of(raw), json.dumps(raw, ensure_ascii=False))
+        item = inbox_update(raw)
         try:
             await self.inbox.add(self.bot_id, [item], datetime.now(UTC))
         except Exception as error:  # whatever the database raised: Telegram will send it again
