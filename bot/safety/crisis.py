@@ -350,8 +350,18 @@ class CrisisDetector:
             return Level.NONE
         if past:
             return Level.NONE if recovered or rule.signal == "topic" else min(level, Level.CHECK)
-        if "hyperbole" in effects and rule.signal in HARD_SIGNALS:
-            # "if I lose one more match I'm jumping off a cliff": a question, not an alarm.
+        if rule.signal in HARD_SIGNALS and "hyperbole" in effects | message_effects:
+            # "if I lose one more match I'm jumping off a cliff", "...off a bridge. Kidding.":
+            # a question, not an alarm.
+            level = min(level, Level.CHECK)
+        if (
+            rule.signal in HARD_SIGNALS
+            and "frame" in message_effects
+            and not (_SELF_WORDS | _FIRST_PERSON) & set(window.text[span[0] : span[1]].split())
+        ):
+            # "the customer was buying 64 tablets" at a pharmacist's counter: study, work or a
+            # song lowers a plan or a means that does not say "I" or "my" to the question,
+            # never below it.
             level = min(level, Level.CHECK)
         if "fiction" in effects:
             # "in minecraft i jumped off a cliff": a question at most, and nothing for a joke.
