@@ -78,13 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     facts = full_week()
     phrases = recap_phrases()
     for _ in range(WARM_UP_RUNS):  # fonts load and caches fill once per process
-        render_week_chart(facts, phrases)
+        render_week_chart(facts, phrases, locale="en")
     timings: list[float] = []
     size = 0
     for _ in range(args.runs):
         start = time.perf_counter()
-        png = render_week_chart(facts, phrases)
-        chart_caption(facts, phrases)
+        png = render_week_chart(facts, phrases, locale="en")
+        chart_caption(facts, phrases, locale="en")
         timings.append((time.perf_counter() - start) * 1000)
         size = len(png)
     median = statistics.median(timings)

@@ -15,7 +15,8 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.formatting import DEFAULT_LOCALE, escape, show_date
+from bot.formatting import escape, show_date
+from bot.locales import locale_of
 from scheduler.timecalc import is_valid_zone, local_date_of, local_instant
 from storage.models import Note, Person
 
@@ -57,18 +58,18 @@ def choose_note(
     )
 
 
-def note_text(svc: Services, note: Note, zone: ZoneInfo, locale: str = DEFAULT_LOCALE) -> str:
-    """'Words you wrote to yourself on <date>', then the note quoted exactly (HTML-escaped)."""
+def note_text(svc: Services, note: Note, zone: ZoneInfo, locale: str) -> str:
+    """'Words you wrote to yourself on <date>' (the date in ``locale``), then the note quoted
+    exactly (HTML-escaped)."""
     today = local_date_of(svc.clock.now(), zone)
     written = show_date(local_date_of(note.created_at, zone), locale, today=today)
     return svc.ui("notes.given_back", date=written, text=escape(note.text))
 
 
-async def give_back(
-    svc: Services, chat_id: int, locale: str = DEFAULT_LOCALE, *, max_length: int | None = None
-) -> str | None:
-    """The note due to come back now, as a message, recorded as given back; None when no
-    note is due (none kept, one given back today already, or only the last one left)."""
+async def give_back(svc: Services, chat_id: int, *, max_length: int | None = None) -> str | None:
+    """The note due to come back now, as a message (its date in the person's locale), recorded
+    as given back; None when no note is due (none kept, one given back today already, or only
+    the last one left)."""
     person = await svc.repo.get_person(chat_id)
     if person is None:
         return None
@@ -79,4 +80,4 @@ async def give_back(
     )
     if note is None or not await svc.repo.mark_note_given_back(chat_id, note.id, now):
         return None
-    return note_text(svc, note, zone, locale)
+    return note_text(svc, note, zone, locale_of(person))

@@ -67,6 +67,9 @@ class Services:
     groups_told: set[int] = field(default_factory=set)
     # Recent arrivals per private chat, for the flood guard (handlers/flood.py); memory only.
     flood_windows: dict[int, FloodWindow] = field(default_factory=dict)
+    # The locale last kept on each person's record (handlers/person_locale.py), so that it is
+    # written only when it changes and read once per process; memory only.
+    locales_kept: dict[int, str] = field(default_factory=dict)
     # Scheduled nudges between their send and its record (scheduler.ticker); memory only.
     sends_in_flight: SendsInFlight = field(default_factory=SendsInFlight)
 

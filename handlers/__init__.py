@@ -18,6 +18,7 @@ from handlers import (
     notes,
     onboarding,
     pause,
+    person_locale,
     practice_setback,
     practice_win,
     prompt_buttons,
@@ -33,6 +34,7 @@ from handlers import (
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     common.register(application)
+    person_locale.register(application)  # -7: the locale kept from every message or tap
     flow.register(application)  # -6: flows left unfinished are forgotten first
     for privacy in (flood, delete, export):  # groups -8, 9, 50
         privacy.register(application)

@@ -68,6 +68,8 @@ async def erase_everything(context: ContextTypes.DEFAULT_TYPE, chat_id: int, use
             if job.chat_id == chat_id or job.user_id == user_id:
                 job.schedule_removal()
     services(context).flood_windows.pop(chat_id, None)
+    # Kept again on the new record from their next message (handlers/person_locale.py).
+    services(context).locales_kept.pop(chat_id, None)
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:

@@ -34,7 +34,8 @@ from telegram.ext import (
 
 from bot.content.library import utf16_length
 from bot.content.ui import UiTexts
-from bot.formatting import escape, locale_for, show_date
+from bot.formatting import escape, show_date
+from bot.locales import sender_locale
 from bot.recap.labels import REFLECT_QUESTIONS, reflect_answers, shown_kind
 from bot.services import Services, services
 from handlers.entry_text import drop_draft, fit_words, in_parts, shorten
@@ -241,10 +242,6 @@ def confirm_keyboard(entry_id: int, page: int, ui: UiTexts) -> InlineKeyboardMar
     )
 
 
-def person_locale(update: Update) -> str:
-    return locale_for(update.effective_user.language_code if update.effective_user else None)
-
-
 async def show_journal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/journal: the newest page (any flow the person was in ends, as for any command)."""
     svc = services(context)
@@ -252,7 +249,7 @@ async def show_journal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     assert chat is not None and user is not None
     if end_all_flows(context.application, chat.id, user.id):
         drop_draft(context)
-    text, keyboard = await page_view(svc, chat.id, 0, person_locale(update))
+    text, keyboard = await page_view(svc, chat.id, 0, sender_locale(update))
     await update.effective_message.reply_text(text, reply_markup=keyboard)  # type: ignore[union-attr]
     raise ApplicationHandlerStop
 
@@ -280,7 +277,7 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert query is not None and query.data is not None
     svc = services(context)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
-    locale = person_locale(update)
+    locale = sender_locale(update)
     action, *values = query.data.split(":")[1:]
     numbers = [int(v) for v in values]
     if action in ("page", "keep"):

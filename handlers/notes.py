@@ -30,8 +30,9 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.formatting import escape, locale_for, show_date
+from bot.formatting import escape, show_date
 from bot.kept_notes import person_zone
+from bot.locales import sender_locale
 from bot.recap.labels import is_crisis_flagged
 from bot.services import Services, services
 from handlers.entry_text import (
@@ -217,8 +218,7 @@ async def notes_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         raise ApplicationHandlerStop
     svc = services(context)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
-    user = update.effective_user
-    locale = locale_for(user.language_code if user else None)
+    locale = sender_locale(update)
     action, *values = query.data.split(":")[1:]
     numbers = [int(v) for v in values]
     if action == "list":

@@ -24,7 +24,8 @@ from telegram.ext import (
 )
 
 from bot.content.ui import UiTexts
-from bot.formatting import escape, local_now, locale_for, show_time, show_weekday, zone_label
+from bot.formatting import escape, local_now, show_time, show_weekday, zone_label
+from bot.locales import sender_locale
 from bot.services import services
 from bot.zone_lookup import ZoneMatch, look_up_zone
 from handlers.entry_text import NOT_WORDS, WORDS
@@ -84,7 +85,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         )
     message = update.effective_message
     assert message is not None
-    locale = locale_for(update.effective_user.language_code if update.effective_user else None)
+    locale = sender_locale(update)
     if person.onboarded:
         await message.reply_text(
             svc.ui("onboarding.welcome_back", summary=summary(person, locale, svc.ui))
@@ -93,10 +94,6 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     await message.reply_text(svc.ui("onboarding.welcome"))
     await message.reply_text(svc.ui("onboarding.ask_zone"))
     return ZONE
-
-
-def _locale(update: Update) -> str:
-    return locale_for(update.effective_user.language_code if update.effective_user else None)
 
 
 async def receive_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -113,7 +110,7 @@ async def receive_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         return ZONE
     if found.match is ZoneMatch.CHOICES:
         text, keyboard = place_question(
-            context, found.choices, CB_PLACE_PREFIX, svc.ui, _locale(update), now
+            context, found.choices, CB_PLACE_PREFIX, svc.ui, sender_locale(update), now
         )
         await message.reply_text(text, reply_markup=keyboard)
         return ZONE
@@ -146,7 +143,7 @@ async def zone_chosen(
 ) -> int:
     """Keep the zone, say where it is and what time it is there, and ask for a prompt time."""
     svc = services(context)
-    locale = _locale(update)
+    locale = sender_locale(update)
     local_time = show_time(local_now(zone, svc.clock.now()), locale)
     forget_places(context)
     if place is not None:
@@ -183,7 +180,7 @@ async def finish(update: Update, context: ContextTypes.DEFAULT_TYPE, at: time | 
         onboarded=True,
         **schedule_fields(settled, svc.clock.now()),
     )
-    locale = _locale(update)
+    locale = sender_locale(update)
     if at is not None and person.time_zone:
         text = svc.ui(
             "onboarding.done_with_time",

@@ -45,8 +45,9 @@ from telegram.ext import (
 
 from bot.content.library import BreathPhase
 from bot.content.ui import UiTexts
-from bot.formatting import escape, locale_for, zone_label
+from bot.formatting import escape, zone_label
 from bot.kept_notes import give_back
+from bot.locales import sender_locale
 from bot.services import Services, services
 from handlers.entry_text import (
     ANY_MESSAGE,
@@ -476,7 +477,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     await mark_next_prompt_gentle(svc, _chat_id(update))
     menu = svc.ui("pause.menu")
     # Words the person once wrote to themselves, above the choices, when one is due.
-    note = await give_back(svc, _chat_id(update), _locale(update), max_length=NOTE_MAX_CHARS)
+    note = await give_back(svc, _chat_id(update), max_length=NOTE_MAX_CHARS)
     text = menu if note is None else f"{note}\n\n{menu}"
     await send_with_buttons(context, _chat_id(update), draft, text, menu_keyboard(svc.ui))
     return MENU
@@ -621,7 +622,8 @@ async def quiet_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     if person.quiet_until is not None and person.quiet_until > until:
         # A longer quiet is already set (from /settings or an earlier /pause): shortening it
         # without a word would bring nudges back sooner than the person asked.
-        await context.bot.send_message(chat_id, _longer_quiet_kept(svc, person, _locale(update)))
+        kept = _longer_quiet_kept(svc, person, sender_locale(update))
+        await context.bot.send_message(chat_id, kept)
         return END
     # Stored with freshly computed due times, as every change to quiet is (see /settings).
     person = await svc.repo.update_person(
@@ -632,7 +634,7 @@ async def quiet_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     else:
         text = svc.ui(
             "pause.quiet_saved",
-            when=show_when(until, person, _locale(update), svc.ui),
+            when=show_when(until, person, sender_locale(update), svc.ui),
             zone=zone_label(_zone_name(person)),
         )
     await context.bot.send_message(chat_id, text)
@@ -659,10 +661,6 @@ async def lost_track(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """The draft is gone (it should not be): say so plainly and offer the way back."""
     await context.bot.send_message(_chat_id(update), services(context).ui("pause.lost_track"))
     return END
-
-
-def _locale(update: Update) -> str:
-    return locale_for(update.effective_user.language_code if update.effective_user else None)
 
 
 def _zone_name(person: Person) -> str:

@@ -35,7 +35,7 @@ from telegram.ext import (
 )
 
 from bot.content.library import Library
-from bot.formatting import escape, locale_for
+from bot.formatting import escape
 from bot.kept_notes import give_back
 from bot.services import Services, services
 from bot.shared_counts import count_line
@@ -376,12 +376,10 @@ async def give_a_note_back(
     """After a hard moment, words the person once wrote to themselves, when one is due."""
     if tender:
         return
-    user = update.effective_user
     svc = services(context)
     note = await give_back(
         svc,
         update.effective_chat.id,  # type: ignore[union-attr]
-        locale_for(user.language_code if user else None),
         max_length=NOTE_ALONE_MAX_CHARS,
     )
     if note is not None:

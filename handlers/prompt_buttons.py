@@ -20,7 +20,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, ContextTypes
 
 from bot.content.ui import UiTexts
-from bot.formatting import locale_for, show_time
+from bot.formatting import show_time
+from bot.locales import sender_locale
 from bot.services import services
 from handlers.entry_text import close_keyboard
 from scheduler.timecalc import is_valid_zone, local_date_of
@@ -102,9 +103,9 @@ async def later(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Past midnight it would be tomorrow's question at night: better left where it is.
         text = svc.ui("scheduler.later_too_late")
     elif await svc.repo.schedule_prompt_again(person.chat_id, day.isoformat(), again_at):
-        locale = locale_for(update.effective_user.language_code if update.effective_user else None)
         text = svc.ui(
-            "scheduler.later_ok", time=show_time(again_at.astimezone(zone).time(), locale)
+            "scheduler.later_ok",
+            time=show_time(again_at.astimezone(zone).time(), sender_locale(update)),
         )
     else:
         text = svc.ui("scheduler.later_once")

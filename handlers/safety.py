@@ -54,7 +54,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.formatting import locale_for
+from bot.locales import sender_locale
 from bot.safety import Assessment, CrisisDetector, Level, load_crisis_detector
 from bot.services import Services, services
 from bot.update_keys import current_update_key
@@ -424,10 +424,7 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if person.next_prompt_at is None:
             await message.reply_text(svc.ui("resume.resumed_no_prompt"))
         else:
-            locale = locale_for(
-                update.effective_user.language_code if update.effective_user else None
-            )
-            when = show_when(person.next_prompt_at, person, locale, svc.ui)
+            when = show_when(person.next_prompt_at, person, sender_locale(update), svc.ui)
             await message.reply_text(svc.ui("resume.resumed", when=when))
     raise ApplicationHandlerStop  # answered: the unknown-command catch-all stays quiet
 

@@ -48,12 +48,12 @@ from bot.country_lookup import country_by_code, find_countries
 from bot.formatting import (
     escape,
     local_now,
-    locale_for,
     show_date,
     show_time,
     show_weekday,
     zone_label,
 )
+from bot.locales import sender_locale
 from bot.services import services
 from bot.zone_lookup import ZoneMatch, look_up_zone
 from handlers.common import help_line
@@ -129,10 +129,6 @@ KEYBOARD_KEY = "settings_keyboard"
 
 
 # --- small helpers -------------------------------------------------------------------------
-
-
-def _locale(update: Update) -> str:
-    return locale_for(update.effective_user.language_code if update.effective_user else None)
 
 
 def _chat_id(update: Update) -> int:
@@ -357,7 +353,7 @@ async def show_menu(
     elif not summary:
         text = svc.ui("settings.back_to_menu")
     else:
-        lines = summary_lines(person, _locale(update), svc.ui, now)
+        lines = summary_lines(person, sender_locale(update), svc.ui, now)
         text = svc.ui("settings.menu", lines="\n".join(lines))
     await _say(update, context, text, menu_keyboard(person, svc.ui, now))
     return MENU
@@ -442,7 +438,7 @@ def _time_keyboard(
 
 async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
     """Ask for the daily reflection time."""
-    ui, locale = services(context).ui, _locale(update)
+    ui, locale = services(context).ui, sender_locale(update)
     if person.prompt_time:
         text = ui("settings.reflection.ask_time", current=show_time(person.prompt_time, locale))
     else:
@@ -453,7 +449,7 @@ async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE, person: P
 
 async def save_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: time) -> int:
     """Store a new reflection time (turning prompts on if that is what led here)."""
-    ui, locale = services(context).ui, _locale(update)
+    ui, locale = services(context).ui, sender_locale(update)
     draft = context.user_data.pop("draft", None) or {}  # type: ignore[union-attr]
     person = await _person(update, context)
     if person is None:
@@ -493,7 +489,7 @@ async def prompts_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return END
     if turn_on and person.prompt_time is None:
         context.user_data["draft"] = {"enable_prompts": True}  # type: ignore[index]
-        keyboard = _time_keyboard("time", PROMPT_TIMES, _locale(update), ui)
+        keyboard = _time_keyboard("time", PROMPT_TIMES, sender_locale(update), ui)
         await _say(update, context, ui("settings.reflection.prompts_on_ask_time"), keyboard)
         return TIME
     person = await _save(context, person, prompts_enabled=turn_on)
@@ -502,7 +498,7 @@ async def prompts_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     elif person.is_quiet(services(context).clock.now()):
         line = ui("settings.reflection.prompts_on_saved_while_quiet")
     elif person.next_prompt_at is not None:
-        when = show_when(person.next_prompt_at, person, _locale(update), ui)
+        when = show_when(person.next_prompt_at, person, sender_locale(update), ui)
         line = ui("settings.reflection.prompts_on_saved", when=when)
     else:
         line = ui("settings.reflection.prompts_on_saved_plain")
@@ -534,7 +530,7 @@ async def typed_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int 
         return None
     if found.match is ZoneMatch.CHOICES:
         question, keyboard = place_question(
-            context, found.choices, CB, svc.ui, _locale(update), now
+            context, found.choices, CB, svc.ui, sender_locale(update), now
         )
         await _say(update, context, question, keyboard)
         return None
@@ -574,7 +570,7 @@ async def save_zone(
     if country:  # a named city tells us the country; an offset or clock does not
         changes["country"] = country
     person = await _save(context, person, **changes)
-    local_time = show_time(local_now(zone, svc.clock.now()), _locale(update))
+    local_time = show_time(local_now(zone, svc.clock.now()), sender_locale(update))
     if place is not None:
         line = svc.ui("settings.zone.saved_place", place=escape(place), local_time=local_time)
     else:
@@ -618,7 +614,7 @@ async def frequency_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 async def ask_recap_day(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
     """Ask which day the weekly look back comes."""
-    ui, locale = services(context).ui, _locale(update)
+    ui, locale = services(context).ui, sender_locale(update)
     days = [_button(show_weekday(day, locale), f"recapday:{day}") for day in range(7)]
     text = ui(
         "settings.recap.ask_day",
@@ -632,7 +628,7 @@ async def ask_recap_day(update: Update, context: ContextTypes.DEFAULT_TYPE, pers
 async def recap_day_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """A day for the look back; then ask for its time."""
     day = int(_value(await _take_button(update, context)))
-    ui, locale = services(context).ui, _locale(update)
+    ui, locale = services(context).ui, sender_locale(update)
     person = await _person(update, context)
     if person is None:
         return END
@@ -651,7 +647,7 @@ async def recap_day_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 async def save_recap_time(update: Update, context: ContextTypes.DEFAULT_TYPE, at: time) -> int:
     """Store the look back's time and confirm day and time together."""
-    ui, locale = services(context).ui, _locale(update)
+    ui, locale = services(context).ui, sender_locale(update)
     person = await _person(update, context)
     if person is None:
         return END
@@ -689,7 +685,7 @@ async def ask_quiet(update: Update, context: ContextTypes.DEFAULT_TYPE, person: 
     if _quiet_indefinitely(person):
         text = ui("settings.quiet.ask_while_quiet_indefinitely")
     elif person.quiet_until is not None and person.is_quiet(now):
-        when = show_when(person.quiet_until, person, _locale(update), ui)
+        when = show_when(person.quiet_until, person, sender_locale(update), ui)
         text = ui("settings.quiet.ask_while_quiet", when=when)
     else:
         text = ui("settings.quiet.ask")
@@ -709,7 +705,7 @@ async def quiet_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     """Quiet for a while, until turned back on, or resume now."""
     choice = _value(await _take_button(update, context))
     svc = services(context)
-    ui, now, locale = svc.ui, svc.clock.now(), _locale(update)
+    ui, now, locale = svc.ui, svc.clock.now(), sender_locale(update)
     person = await _person(update, context)
     if person is None:
         return END

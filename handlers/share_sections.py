@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.kept_notes import person_zone
+from bot.locales import locale_of
 from bot.recap.labels import shown_kind
 from bot.recap.share import PdfSection
 from bot.recap.story import WeekFacts, show_date
 from bot.services import Services
-from scheduler.timecalc import utc_range_of_local_days
+from scheduler.timecalc import local_date_of, utc_range_of_local_days
 from storage.models import Person
 
 
@@ -37,8 +38,12 @@ async def notes_section(
     notes = [n for n in await svc.repo.list_notes(person.chat_id) if since <= n.created_at < until]
     if not notes:
         return None
+    locale = locale_of(person)
     items = tuple(
-        (svc.ui("notes.share_when", date=show_date(n.created_at.astimezone(zone).date())), n.text)
+        (
+            svc.ui("notes.share_when", date=show_date(local_date_of(n.created_at, zone), locale)),
+            n.text,
+        )
         for n in reversed(notes)
     )
     return PdfSection(heading=svc.ui("notes.share_heading"), items=items)
@@ -52,11 +57,12 @@ async def therapy_section(
     if not marked:
         return None
     zone = person_zone(person)
+    locale = locale_of(person)
     items = tuple(
         (
             svc.ui(
                 "therapy.share_item",
-                date=show_date(e.created_at.astimezone(zone).date()),
+                date=show_date(local_date_of(e.created_at, zone), locale),
                 kind=svc.ui(f"journal.kind_{shown_kind(e)}"),
             ),
             (e.text or "") if include_words else "",

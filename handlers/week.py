@@ -31,6 +31,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.locales import locale_of
 from bot.recap import compose_weekly_recap, load_week_facts, local_today, previous_week
 from bot.recap.phrases import recap_phrases
 from bot.recap.share import build_share_pdf
@@ -178,6 +179,7 @@ async def words_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         include_words=include_words,
         library=svc.library,
         phrases=phrases,
+        locale=locale_of(person),
         opening=[therapy] if therapy else [],
         closing=[notes] if notes else [],
     )

@@ -76,6 +76,9 @@ class Person:
     therapy_said_at: datetime | None = None
     # Whether replies may say how many people here practised the same thing this week.
     counts_enabled: bool = True
+    # The locale dates and times are shown in (a babel locale such as "en_US"), kept from the
+    # language of the person's Telegram (handlers/person_locale.py); None: the default locale.
+    locale: str | None = None
 
     def is_quiet(self, now: datetime) -> bool:
         return self.quiet_until is not None and now < self.quiet_until

@@ -67,7 +67,7 @@ _PERSON_COLUMNS = (
     "chat_id, first_seen, time_zone, prompt_time, prompt_frequency, prompts_enabled, "
     "recap_weekday, recap_time, quiet_until, country, active, onboarded, next_prompt_at, "
     "next_recap_at, gentle_next, trusted_name, trusted_contact, routines_enabled, tender_until, "
-    "therapist, therapy_said_at, counts_enabled"
+    "therapist, therapy_said_at, counts_enabled, locale"
 )
 _ENTRY_COLUMNS = "id, chat_id, kind, text, tags, rating, prompt_id, extra, created_at, for_therapy"
 _DELIVERY_COLUMNS = (
@@ -299,6 +299,7 @@ class PostgresRepository(Repository):
             therapist=row[19],
             therapy_said_at=from_instant(row[20]),
             counts_enabled=row[21],
+            locale=row[22],
         )
 
     def _entry_from(self, row: Sequence[Any]) -> Entry:
@@ -360,6 +361,14 @@ class PostgresRepository(Repository):
         if person is None:
             raise StorageError("no such person")
         return person
+
+    async def keep_locale(self, chat_id: int, locale: str | None) -> bool:
+        row = await self._fetchone("SELECT locale FROM people WHERE chat_id = %s", (chat_id,))
+        if row is None:
+            return False
+        if row[0] != locale:
+            await self._write("UPDATE people SET locale = %s WHERE chat_id = %s", (locale, chat_id))
+        return True
 
     async def count_people(self) -> int:
         row = await self._fetchone("SELECT count(*) FROM people")

@@ -57,6 +57,7 @@ PERSON_FIELDS = frozenset(
         "therapist",
         "therapy_said_at",
         "counts_enabled",
+        "locale",
     }
 )
 
@@ -84,6 +85,12 @@ class Repository(ABC):
     @abstractmethod
     async def update_person(self, chat_id: int, **changes: Any) -> Person:
         """Change the named fields (see ``PERSON_FIELDS``) and return the stored person."""
+
+    @abstractmethod
+    async def keep_locale(self, chat_id: int, locale: str | None) -> bool:
+        """Store the person's locale, writing only when it differs from the one stored.
+
+        False (and nothing is created) when there is no such person."""
 
     @abstractmethod
     async def count_people(self) -> int: ...

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.locales import locale_of
 from bot.recap.additions import recap_additions
 from bot.recap.chart import chart_caption, render_week_chart
 from bot.recap.phrases import recap_phrases
@@ -59,7 +60,8 @@ async def load_week_facts(services: Services, person: Person, day_in_week: date)
 
 
 async def compose_weekly_recap(services: Services, person: Person, day_in_week: date) -> Recap:
-    """The recap of the local week (Monday to Sunday) that contains ``day_in_week``.
+    """The recap of the local week (Monday to Sunday) that contains ``day_in_week``, its dates
+    in the person's locale.
 
     A quiet week (nothing kept) gets a short, warm message and no picture: an empty chart would
     read as a tally of what did not happen. So does a week whose every entry read as a crisis:
@@ -71,11 +73,18 @@ async def compose_weekly_recap(services: Services, person: Person, day_in_week: 
         # quiet acknowledgement and help line as a week that held one, no reframe, no next step.
         facts = replace(facts, crisis_moments=1)
     phrases = recap_phrases()
-    text = recap_text(facts, services.library, phrases, services.rng, country=person.country)
+    locale = locale_of(person)
+    text = recap_text(
+        facts, services.library, phrases, services.rng, locale=locale, country=person.country
+    )
     text = "\n\n".join([text, *await recap_additions(services, person, facts)])
     if facts.is_quiet or facts.only_crisis:
         return Recap(text)
-    return Recap(text, render_week_chart(facts, phrases), chart_caption(facts, phrases))
+    return Recap(
+        text,
+        render_week_chart(facts, phrases, locale=locale),
+        chart_caption(facts, phrases, locale=locale),
+    )
 
 
 def local_today(person: Person, now: datetime) -> date:

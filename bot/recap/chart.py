@@ -160,14 +160,18 @@ def _centre_of(day_index: int) -> float:
     return MARGIN + COLUMN * day_index + COLUMN / 2
 
 
-def render_week_chart(facts: WeekFacts, phrases: RecapPhrases) -> bytes:
-    """The week as a 1080x1080 PNG."""
+def render_week_chart(facts: WeekFacts, phrases: RecapPhrases, *, locale: str) -> bytes:
+    """The week as a 1080x1080 PNG, its dates in ``locale``."""
     p = phrases
     people = any(d.connected or d.out_of_sync for d in facts.days)
     rating = any(d.rating is not None for d in facts.days)
     image = _template(phrases, people, rating).copy()
     draw = ImageDraw.Draw(image)
-    dates = p("chart.dates", first=show_date(facts.monday), last=show_date(facts.sunday))
+    dates = p(
+        "chart.dates",
+        first=show_date(facts.monday, locale),
+        last=show_date(facts.sunday, locale),
+    )
     draw.text((MARGIN, 120), dates, font=_fitting_font(dates, DATES_SIZE, INNER), fill=SOFT_INK)
 
     # Bar heights compare the days; no number is written on them (they would read as a tally).
@@ -225,9 +229,9 @@ def _legend_row(draw: ImageDraw.ImageDraw, y: int, row: list[tuple[str, int, str
         x += font.getlength(text) + gap
 
 
-def chart_caption(facts: WeekFacts, phrases: RecapPhrases) -> str:
+def chart_caption(facts: WeekFacts, phrases: RecapPhrases, *, locale: str) -> str:
     """The picture in a sentence, for screen readers: what it shows, with no numbers (the
-    recap message right after it tells the story)."""
+    recap message right after it tells the story); its dates in ``locale``."""
     p = phrases
     shown = [
         key
@@ -242,7 +246,7 @@ def chart_caption(facts: WeekFacts, phrases: RecapPhrases) -> str:
     ]
     return p(
         "caption.intro",
-        first=show_date(facts.monday),
-        last=show_date(facts.sunday),
+        first=show_date(facts.monday, locale),
+        last=show_date(facts.sunday, locale),
         parts=p.join(p(key) for key in shown),
     )[:CAPTION_MAX_CHARS]

@@ -36,7 +36,7 @@ from bot.content.library import Library
 from bot.formatting import show_time
 from bot.recap.chart import render_week_chart
 from bot.recap.phrases import RecapPhrases
-from bot.recap.story import LOCALE, KeptWords, WeekFacts, show_date, win_label
+from bot.recap.story import KeptWords, WeekFacts, show_date, win_label
 from storage.models import EntryKind
 
 log = logging.getLogger(__name__)
@@ -253,14 +253,19 @@ def _answers(p: RecapPhrases, kept: KeptWords) -> str:
 
 
 def _kept_words(
-    pdf: _SummaryPdf, p: RecapPhrases, library: Library, kept: KeptWords, kinds: dict[str, str]
+    pdf: _SummaryPdf,
+    p: RecapPhrases,
+    library: Library,
+    kept: KeptWords,
+    kinds: dict[str, str],
+    locale: str,
 ) -> None:
     """One entry under "In your own words": its header, what it answered, then the words, with
     the header kept on the page where the words begin."""
     when = p(
         "share.word_when",
-        date=show_date(kept.at.date()),
-        time=show_time(kept.at.time().replace(second=0, microsecond=0), LOCALE),
+        date=show_date(kept.at.date(), locale),
+        time=show_time(kept.at.time().replace(second=0, microsecond=0), locale),
     )
     header = p("share.word_line", date=when, kind=kinds[kept.kind])
     context: list[str] = []
@@ -295,12 +300,13 @@ def build_share_pdf(
     include_words: bool,
     library: Library,
     phrases: RecapPhrases,
+    locale: str,
     compress: bool = True,
     opening: Sequence[PdfSection] = (),
     closing: Sequence[PdfSection] = (),
 ) -> bytes:
-    """A PDF of the given weeks, oldest first; ``opening`` sections come before the first
-    week, ``closing`` ones after the last."""
+    """A PDF of the given weeks, oldest first, its dates and times in ``locale``; ``opening``
+    sections come before the first week, ``closing`` ones after the last."""
     p = phrases
     ordered = sorted(weeks, key=lambda w: w.monday)
     pdf = _SummaryPdf()
@@ -318,8 +324,8 @@ def build_share_pdf(
         p(
             "share.intro",
             weeks=p.count(len(ordered), "week"),
-            first=show_date(ordered[0].monday),
-            last=show_date(ordered[-1].sunday),
+            first=show_date(ordered[0].monday, locale),
+            last=show_date(ordered[-1].sunday, locale),
         ),
         gap=4,
     )
@@ -335,13 +341,15 @@ def build_share_pdf(
         if number:
             pdf.add_page()
         heading = p(
-            "share.week_heading", first=show_date(facts.monday), last=show_date(facts.sunday)
+            "share.week_heading",
+            first=show_date(facts.monday, locale),
+            last=show_date(facts.sunday, locale),
         )
         _line(pdf, heading, size=15, style="B", gap=2)
         if facts.is_quiet:
             _line(pdf, p("share.quiet"))
         else:
-            png = render_week_chart(facts, phrases)
+            png = render_week_chart(facts, phrases, locale=locale)
             pdf.image(io.BytesIO(png), w=CHART_WIDTH_MM, h=CHART_WIDTH_MM)
             pdf.ln(3)
             _line(pdf, p("share.days", count=facts.days_showed_up))
@@ -375,7 +383,7 @@ def build_share_pdf(
             if look_backs:
                 _line(pdf, p("share.look_backs"), gap=0.5)
                 for kept in look_backs:
-                    day = show_date(kept.at.date())
+                    day = show_date(kept.at.date(), locale)
                     line = p("share.look_back_line", date=day, answers=_answers(p, kept))
                     _line(pdf, "    " + line, gap=0.5)
                 pdf.ln(1)
@@ -384,7 +392,7 @@ def build_share_pdf(
             pdf.ln(2)
             _line(pdf, p("share.words_heading"), size=13, style="B", gap=1.5)
             for kept in written:
-                _kept_words(pdf, p, library, kept, kinds)
+                _kept_words(pdf, p, library, kept, kinds, locale)
     if closing:
         pdf.ln(2)
     for section in closing:

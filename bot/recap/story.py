@@ -46,8 +46,6 @@ MIN_RECURRENCE = 2
 MIN_DAYS_FOR_ROUTINE_PATTERN = 4
 MIN_ROUTINE_DIFFERENCE = 0.5
 
-LOCALE = "en"
-
 
 @dataclass(frozen=True, slots=True)
 class DayFacts:
@@ -383,9 +381,9 @@ def suggested_rung(facts: WeekFacts) -> int:
     return min(facts.practised_rung + 1, top)
 
 
-def show_date(day: date) -> str:
-    """As every date a person reads is shown (bot.formatting.show_date)."""
-    return formatting.show_date(day, LOCALE)
+def show_date(day: date, locale: str) -> str:
+    """As every date a person reads is shown (bot.formatting.show_date), in their locale."""
+    return formatting.show_date(day, locale)
 
 
 def win_label(library: Library, kind: str) -> str:
@@ -429,12 +427,16 @@ def recap_text(
     phrases: RecapPhrases,
     rng: Random,
     *,
+    locale: str,
     country: str | None = None,
 ) -> str:
-    """The recap message (Telegram HTML) for a week's facts; ``country`` picks the help line
-    repeated after a week that held words that read as a crisis."""
+    """The recap message (Telegram HTML) for a week's facts, its dates in ``locale``;
+    ``country`` picks the help line repeated after a week that held words that read as a
+    crisis."""
     p = phrases
-    title = p("recap.title", first=show_date(facts.monday), last=show_date(facts.sunday))
+    title = p(
+        "recap.title", first=show_date(facts.monday, locale), last=show_date(facts.sunday, locale)
+    )
     blocks: list[str] = [title]
 
     if facts.only_crisis:

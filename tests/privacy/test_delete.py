@@ -124,6 +124,7 @@ async def test_erasing_everything_leaves_no_trace_and_start_begins_fresh(
             assert all(chat != 4001 for chat, _ in stored.values()), flow.name
         assert not bot.user_data.get(4001) and not bot.chat_data.get(4001)
         assert 4001 not in bot.services.flood_windows
+        assert 4001 not in bot.services.locales_kept
 
         # Nudges stop: nothing is due for Alex any more, however far time moves.
         clock.advance(timedelta(days=8))

@@ -64,7 +64,7 @@ def test_the_picture_is_a_phone_sized_png_in_palette_colours(
         ],
         library,
     )
-    png = render_week_chart(facts, phrases)
+    png = render_week_chart(facts, phrases, locale="en")
     assert png_size(png) == (1080, 1080)
     with Image.open(io.BytesIO(png)) as image:
         colours = {rgb for _, rgb in image.convert("RGB").getcolors(maxcolors=1 << 16) or []}
@@ -93,13 +93,13 @@ def test_a_crowded_week_still_has_a_short_caption_without_numbers(
         for day in range(7)
     ]
     facts = facts_of(crowded, library)
-    caption = chart_caption(facts, phrases)
+    caption = chart_caption(facts, phrases, locale="en")
     assert caption == (
         "A picture of your week, November 23 to November 29: small wins, reflections, hard "
         "moments, time with people and how connected it felt, day by day."
     )
     assert len(caption) <= CAPTION_MAX_CHARS
-    assert png_size(render_week_chart(facts, phrases)) == (1080, 1080)
+    assert png_size(render_week_chart(facts, phrases, locale="en")) == (1080, 1080)
 
 
 PHONE_WIDTH = 300  # the picture's width in a chat on a 390 px phone
@@ -111,7 +111,7 @@ def test_the_picture_reads_at_phone_width(library: Library, phrases: RecapPhrase
     facts = facts_of(
         [entry(n, EntryKind.WIN, 0, 9 + n, ["listened"], rating=5) for n in range(3)], library
     )
-    with Image.open(io.BytesIO(render_week_chart(facts, phrases))) as image:
+    with Image.open(io.BytesIO(render_week_chart(facts, phrases, locale="en"))) as image:
         full = image.convert("RGB")
     monday = round(chart.MARGIN + chart.COLUMN / 2)
     bar_top = chart.BARS_BOTTOM - (chart.BARS_BOTTOM - chart.BARS_TOP)  # three entries fill it
@@ -141,7 +141,7 @@ def test_rows_with_nothing_in_them_are_left_out(library: Library, phrases: Recap
     rows under the bars, labels and all; they appear once the week has something for them."""
 
     def below_the_days(entries: list[Entry]) -> set[tuple[int, int, int]]:
-        png = render_week_chart(facts_of(entries, library), phrases)
+        png = render_week_chart(facts_of(entries, library), phrases, locale="en")
         with Image.open(io.BytesIO(png)) as image:
             rgb = image.convert("RGB")
         return {
@@ -179,7 +179,12 @@ def test_share_pdf_holds_the_weeks_and_words_only_when_asked(
     )
     quiet = week_facts([], [], ZONE, MONDAY - timedelta(days=7), library)
     with_words = build_share_pdf(
-        [busy, quiet], include_words=True, library=library, phrases=phrases, compress=False
+        [busy, quiet],
+        include_words=True,
+        library=library,
+        phrases=phrases,
+        locale="en",
+        compress=False,
     )
     assert with_words.startswith(b"%PDF")
     text = pdf_text(with_words)
@@ -193,7 +198,7 @@ def test_share_pdf_holds_the_weeks_and_words_only_when_asked(
     assert with_words.count(b"/Subtype /Image") == 1
 
     without = pdf_text(
-        build_share_pdf([busy], include_words=False, library=library, phrases=phrases)
+        build_share_pdf([busy], include_words=False, library=library, phrases=phrases, locale="en")
     )
     assert "I kept a boundary: 1" in without
     assert "Time with people" not in without  # none this week: not a line of zeros
@@ -220,7 +225,9 @@ def test_share_pdf_keeps_every_script_and_leaves_emoji_out(
         + [entry(9, EntryKind.WIN, 1, 9, ["paused"], text="Hugged my dad 💛🫶🏽 today 👨‍👩‍👧")],
         library,
     )
-    pdf = build_share_pdf([facts], include_words=True, library=library, phrases=phrases)
+    pdf = build_share_pdf(
+        [facts], include_words=True, library=library, phrases=phrases, locale="en"
+    )
     text = pdf_text(pdf)
     for script, written in words.items():
         assert written in text, script
@@ -244,7 +251,7 @@ def test_share_pdf_never_leaves_a_header_at_the_foot_of_a_page(
         library,
     )
     pages = pdf_pages(
-        build_share_pdf([facts], include_words=True, library=library, phrases=phrases)
+        build_share_pdf([facts], include_words=True, library=library, phrases=phrases, locale="en")
     )
     assert len(pages) > 3
     header = re.compile(r"^November \d+ at \d+:\d\d [AP]M, hard moment$")
@@ -289,7 +296,7 @@ def test_share_pdf_holds_looks_back_and_the_questions_answered(
         library,
     )
     without_words = pdf_text(
-        build_share_pdf([facts], include_words=False, library=library, phrases=phrases)
+        build_share_pdf([facts], include_words=False, library=library, phrases=phrases, locale="en")
     )
     assert "Time with people: 1 felt connected, 1 felt out of sync" in without_words
     # Each look back and its answers are in the summary, a note or not.
@@ -305,7 +312,7 @@ def test_share_pdf_holds_looks_back_and_the_questions_answered(
     assert "Dinner was tense" not in without_words and "Rain on the roof" not in without_words
 
     with_words = pdf_text(
-        build_share_pdf([facts], include_words=True, library=library, phrases=phrases)
+        build_share_pdf([facts], include_words=True, library=library, phrases=phrases, locale="en")
     )
     lines = with_words.splitlines()
     rain = lines.index("Rain on the roof")

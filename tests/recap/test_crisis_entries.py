@@ -108,7 +108,7 @@ def test_the_recap_of_a_full_week_with_a_crisis_repeats_the_help_line(
     assert not facts.is_quiet
     help_here = library.help_for("GB")
     for seed in range(20):  # whatever the random choice would have been
-        text = recap_text(facts, library, phrases, random.Random(seed), country="GB")
+        text = recap_text(facts, library, phrases, random.Random(seed), locale="en", country="GB")
         assert phrases("recap.crisis_heard") in text
         assert help_here.lines[0].contact in text and help_here.lines[0].name in text
         assert help_here.emergency in text
@@ -124,7 +124,7 @@ def test_the_recap_of_a_week_that_held_only_a_crisis_is_short(
 ) -> None:
     facts = week_facts([entry(1, EntryKind.REFLECTION, [CRISIS_TAG])], [], ZONE, MONDAY, library)
     assert facts.only_crisis and not facts.is_quiet
-    text = recap_text(facts, library, phrases, random.Random(1))
+    text = recap_text(facts, library, phrases, random.Random(1), locale="en")
     # Someone with no country (or one not listed) gets the general help line.
     help_here = library.help_for(None)
     assert help_here.lines[0].contact in text and help_here.emergency in text
@@ -142,7 +142,7 @@ def test_a_week_without_a_crisis_keeps_its_reframe(library: Library, phrases: Re
         MONDAY,
         library,
     )
-    text = recap_text(facts, library, phrases, random.Random(3), country="GB")
+    text = recap_text(facts, library, phrases, random.Random(3), locale="en", country="GB")
     assert phrases("recap.reframe_intro") in text
     assert phrases("recap.crisis_heard") not in text
     assert library.help_for("GB").lines[0].contact not in text
@@ -156,13 +156,18 @@ def test_the_picture_and_the_pdf_name_it_a_hard_moment(
         entry(2, EntryKind.WIN, [CRISIS_TAG], day=1, text="I can't do this any more"),
     ]
     facts = week_facts(entries, [], ZONE, MONDAY, library)
-    caption = chart_caption(facts, phrases)
+    caption = chart_caption(facts, phrases, locale="en")
     assert ": small wins and hard moments, day by day." in caption
     assert facts.days[1].setbacks == 1 and facts.days[1].wins == 0  # drawn as a hard moment
 
     pdf = pdf_text(
         build_share_pdf(
-            [facts], include_words=True, library=library, phrases=phrases, compress=False
+            [facts],
+            include_words=True,
+            library=library,
+            phrases=phrases,
+            locale="en",
+            compress=False,
         )
     )
     assert "Small wins: 1" in pdf and "Hard moments: 1" in pdf

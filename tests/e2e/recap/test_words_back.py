@@ -50,6 +50,19 @@ async def test_a_hard_week_gives_a_note_back(
     assert GIVEN_BACK not in (again.text or "")
 
 
+async def test_the_recap_and_its_note_are_dated_as_the_person_writes_dates(
+    emulator: BotApiEmulator, bot: KindlingApplication
+) -> None:
+    await person_with_a_note(bot, 2610)
+    await hard_week(bot, 2610)
+    kit = emulator.person(2610, "Kit", language_code="en-GB")
+    await kit.send("/week")
+    picture = await kit.next_message()
+    assert "23 November to 29 November" in (picture.text or "")
+    recap = await kit.expect("Your week, 23 November to 29 November")
+    assert f"{GIVEN_BACK} 3 November:\n{NOTE}" in (recap.text or "")
+
+
 async def test_no_note_after_an_easier_week_or_a_crisis(
     emulator: BotApiEmulator, bot: KindlingApplication
 ) -> None:

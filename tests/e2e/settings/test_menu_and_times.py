@@ -6,6 +6,7 @@ The clock starts on Wednesday 2026-11-25 at 09:00 UTC, which is 10:00 in Berlin.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time
 
 from bot.app import KindlingApplication
@@ -236,7 +237,8 @@ async def test_weekly_look_back_day_and_time(
 async def test_stale_and_forged_buttons_change_nothing(
     emulator: BotApiEmulator, bot: KindlingApplication
 ) -> None:
-    before = await set_up(bot, 2009)
+    # Nothing changes but the locale of Joe's Telegram, kept from his first message.
+    before = replace(await set_up(bot, 2009), locale="en")
     joe = emulator.person(2009, "Joe")
     await joe.send("/settings")
     menu = await joe.expect("Your settings")
@@ -278,7 +280,8 @@ async def test_stale_and_forged_buttons_change_nothing(
 async def test_cancel_other_commands_and_buttons_only_steps(
     emulator: BotApiEmulator, bot: KindlingApplication
 ) -> None:
-    before = await set_up(bot, 2010)
+    # Nothing changes but the locale of Max's Telegram, kept from his first message.
+    before = replace(await set_up(bot, 2010), locale="en")
     max_ = emulator.person(2010, "Max")
     await max_.send("/settings")
     await max_.next_message()
