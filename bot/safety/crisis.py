@@ -377,7 +377,7 @@ class CrisisDetector:
             if rule.signal == "topic":
                 return Level.NONE
             level = min(level, Level.CHECK)
-        if "hyperbole" in effects:
+        if "hyperbole" in effects | message_effects:
             level = min(level, Level.CHECK)
         return level
 
