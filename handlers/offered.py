@@ -66,7 +66,8 @@ from handlers.flow import END, Flow, flows
 from handlers.tender import is_tender
 from storage.models import EntryKind, OfferedNote, OfferStatus
 
-GROUP = 12
+GROUP = 12  # the offer flow
+GROUP_COMMANDS = 50  # /offered, /review and their buttons, with the other plain commands
 FLOW = "offer"
 TEXT = 0
 PAGE_SIZE = 5
@@ -101,6 +102,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     assert query is not None and query.data is not None and query.message is not None
     svc = services(context)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    # Starting this flow ended any other (handlers/flow.py), whatever happens next.
+    await set_aside_other_words(update, context)
     entry = await svc.repo.get_entry(chat_id, int(query.data.removeprefix(CB_OFFER)))
     if (
         entry is None
@@ -117,7 +120,6 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if await is_tender(svc, chat_id):
         await context.bot.send_message(chat_id, svc.ui("others.not_today"))
         return END
-    await set_aside_other_words(update, context)
     draft = start_draft(context, FLOW, entry=entry.id, button_in=query.message.message_id)
     await send_with_buttons(
         context, chat_id, draft, svc.ui("others.ask", limit=MAX_OFFER_CHARS), leave_keyboard(svc)
@@ -127,12 +129,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 async def set_aside_other_words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The tap ended whatever flow the person was in (handlers/flow.py): words it held are
-    offered for keeping, as when a command ends a flow, before this draft replaces them."""
+    offered for keeping, as when a command ends a flow, and its draft goes."""
     draft = (context.user_data or {}).get(DRAFT_KEY)
-    if isinstance(draft, dict) and draft.get("flow") not in (None, FLOW):
-        for flow in flows(context.application):
-            if flow.name == draft.get("flow"):
-                await flow.set_aside_words(update, context)
+    if not isinstance(draft, dict) or draft.get("flow") == FLOW:
+        return
+    for flow in flows(context.application):
+        if flow.name == draft.get("flow"):
+            await flow.set_aside_words(update, context)
+    drop_draft(context)
 
 
 def leave_keyboard(svc: Services) -> InlineKeyboardMarkup:
@@ -419,5 +423,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CallbackQueryHandler(offered_button, pattern=OFFERED_PATTERN),
             CallbackQueryHandler(review_button, pattern=REVIEW_PATTERN),
         ],
-        group=GROUP,
+        group=GROUP_COMMANDS,
     )

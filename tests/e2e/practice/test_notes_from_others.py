@@ -15,7 +15,7 @@ from bot.app import KindlingApplication
 from bot.clock import ManualClock
 from bot.settings import Settings
 from sandbox.emulator import BotApiEmulator, EmulatedPerson, SentMessage
-from storage.models import OfferStatus
+from storage.models import EntryKind, OfferStatus
 from storage.target import DatabaseTarget
 from tests.e2e.practice.support import EXPIRED, press_and_check_answered
 from tests.harness import make_settings, running_bot, set_up
@@ -353,3 +353,45 @@ async def test_with_no_operators_nobody_is_invited_to_offer(
         await ana.send("/settings")
         menu = await ana.expect("settings")
         assert not any("notes from others" in b for b in menu.button_texts())
+
+
+async def test_offering_in_the_middle_of_something_else_loses_no_words(
+    emulator: BotApiEmulator, bot: KindlingApplication, clock: ManualClock
+) -> None:
+    repo = bot.services.repo
+    ana = emulator.person(7951, "Ana")
+    await set_up(bot, 7951)
+    closing = await win(ana, clock)
+
+    # Half-way through a setback, the button under the earlier win: the setback's words are
+    # set aside with the button that keeps them, as when a command ends a flow.
+    await ana.send("/setback I shouted at the kettle")
+    await ana.expect("How did it leave you feeling?")
+    await press_and_check_answered(ana, OFFER, closing)
+    aside = await ana.expect("We left /setback before the end")
+    await ana.expect("one short sentence about what helped you")
+    await press_and_check_answered(ana, "Keep what I wrote", aside)
+    await ana.expect_edit("Kept", aside)
+    assert [e.text for e in await repo.list_entries(7951, kinds=[EntryKind.SETBACK])] == [
+        "I shouted at the kettle"
+    ]
+
+    # /offered in the middle of offering ends the offer quietly and answers.
+    await ana.send("/offered")
+    await ana.expect("You haven't offered anything to others")
+    await ana.send(HELPED)
+    await ana.wait_until_quiet()
+    assert await repo.list_offered_notes(7951) == []
+
+    # The win can still be offered, once.
+    await press_and_check_answered(ana, OFFER, closing)
+    await ana.expect("one short sentence about what helped you")
+    await ana.send(HELPED)
+    await ana.expect("A person will read it before anyone sees it")
+    await ana.wait_for(lambda: closing.button_texts() == [])  # the button has done its work
+    query_id = await ana.press_data(
+        f"offer:start:{(await repo.list_offered_notes(7951))[0].from_entry}", closing
+    )
+    await ana.wait_for(lambda: ana.callback_answered(query_id))
+    assert "offered words for this win already" in ana.answered_callbacks[-1]["text"]
+    assert len(await repo.list_offered_notes(7951)) == 1
