@@ -277,6 +277,48 @@ async def test_a_crisis_sentence_gets_the_crisis_answer_and_is_never_queued(
     assert closing.button_texts() == []
 
 
+async def test_a_sentence_the_safety_question_held_is_never_queued(
+    emulator: BotApiEmulator, bot: KindlingApplication, clock: ManualClock
+) -> None:
+    repo = bot.services.repo
+    ana = emulator.person(7651, "Ana")
+    await set_up(bot, 7651)
+    asked = await offer(ana, clock, "I can't do this anymore")
+    assert "Are you safe right now?" in (asked.text or "")
+    await press_and_check_answered(ana, "I'm safe right now", asked)
+    await ana.expect("carry on")
+    # Sent on to where it was going, the sentence is thanked for and let go.
+    await ana.expect("I won't pass anything on today")
+    assert await ana.wait_until_quiet() == []
+    assert await repo.list_offered_notes(7651) == []
+
+
+async def test_no_sentence_from_others_in_the_day_after_a_crisis(
+    emulator: BotApiEmulator, bot: KindlingApplication, clock: ManualClock
+) -> None:
+    ana, ben = emulator.person(7661, "Ana"), emulator.person(7662, "Ben")
+    operator = emulator.person(OPERATOR, "Olu")
+    for chat_id in (7661, 7662):
+        await set_up(bot, chat_id)
+    await turn_on(ben)
+    await offer(ana, clock, HELPED)
+    await review(operator, "Approve", HELPED)
+
+    await ben.send("I want to kill myself")
+    await ben.expect("Are you safe right now?")
+    await ben.wait_until_quiet()
+    clock.advance(timedelta(minutes=5))
+    await ben.send("/setback I shouted again")
+    feelings = await ben.expect("How did it leave you feeling?")
+    await press_and_check_answered(ben, "Sad", feelings)
+    await ben.expect_edit("/journal", feelings)  # kept plainly, nothing more asked
+    assert from_others(await ben.wait_until_quiet(quiet=1.5)) == []
+
+    # His next day, after a setback, it comes.
+    clock.advance(timedelta(days=1))
+    assert from_others(await setback(ben, clock)) == [HELPED]
+
+
 async def test_review_is_for_operators_only(
     emulator: BotApiEmulator, bot: KindlingApplication, clock: ManualClock
 ) -> None:
