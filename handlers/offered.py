@@ -116,10 +116,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if any(n.from_entry == entry.id for n in await svc.repo.list_offered_notes(chat_id)):
         await query.answer(svc.ui("others.already_offered"))
         return END
-    await query.answer()
     if await is_tender(svc, chat_id):
-        await context.bot.send_message(chat_id, svc.ui("others.not_today"))
+        # An earlier win's button, in the day after a crisis or a check: not today.
+        await query.answer(svc.ui("others.rest_today"), show_alert=True)
         return END
+    await query.answer()
     draft = start_draft(context, FLOW, entry=entry.id, button_in=query.message.message_id)
     await send_with_buttons(
         context, chat_id, draft, svc.ui("others.ask", limit=MAX_OFFER_CHARS), leave_keyboard(svc)

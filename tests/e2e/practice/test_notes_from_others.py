@@ -272,7 +272,11 @@ async def test_a_crisis_sentence_gets_the_crisis_answer_and_is_never_queued(
     await operator.send("/review")
     await operator.expect("Nothing is waiting")
 
-    # For the rest of her day, no invitation to offer one either.
+    # For the rest of her day, the earlier win's button waits, and a new win has none.
+    query_id = await ana.press(OFFER)
+    await ana.wait_for(lambda: ana.callback_answered(query_id))
+    assert "leave this for today" in ana.answered_callbacks[-1]["text"]
+    assert await ana.wait_until_quiet() == []
     closing = await win(ana, clock)
     assert closing.button_texts() == []
 
