@@ -73,6 +73,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("reflect", "Look back on time with someone"),
     ("journal", "Your entries, newest first"),
     ("note", "A few kind words to yourself"),
+    ("offered", "What you offered to others"),
     ("week", "A look back at this week"),
     ("share", "A summary of your weeks, as a PDF"),
     ("pause", "For hard moments: grounding and help"),

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from storage.target import DatabaseTarget, DatabaseUrlError, parse_database_url
 
@@ -46,6 +46,10 @@ FIXES: dict[str, str] = {
     "WEBHOOK_LISTEN_HOST": "set it to the address the webhook listener binds, such as 0.0.0.0",
     "WEBHOOK_LISTEN_PORT": "set it to the port the webhook listener binds, such as 8443",
     "WEBHOOK_MAX_CONNECTIONS": "set it to a number from 1 to 100, such as 40",
+    "ADMIN_CHAT_IDS": (
+        "set it to the operators' Telegram chat ids, separated by commas (such as "
+        "12345678,87654321), or leave it empty"
+    ),
 }
 
 _WEBHOOK_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -119,6 +123,21 @@ class Settings(DatabaseSettings):
     webhook_listen_port: int = Field(default=8443, ge=1, le=65535)
     # How many connections Telegram may open at once to deliver updates (its default is 40).
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    # The operators who read sentences offered to others before anyone sees them (/review).
+    # Comma-separated chat ids; empty: nobody reviews, so nobody is invited to offer one.
+    admin_chat_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+
+    @field_validator("admin_chat_ids", mode="before")
+    @classmethod
+    def _chat_ids(cls, value: object) -> object:
+        if isinstance(value, int):
+            return frozenset({value})
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(re.fullmatch(r"-?[0-9]{1,20}", part) for part in parts):
+                raise ValueError("not a list of chat ids")
+            return frozenset(int(part) for part in parts)
+        return value
 
     @field_validator("webhook_url", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from handlers import (
     flow,
     journal,
     notes,
+    offered,
     onboarding,
     pause,
     person_locale,
@@ -46,6 +47,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     for practice in (practice_win, practice_setback, reflect, journal, prompt_reply):  # 2,3,4,5,90
         practice.register(application)
     notes.register(application)  # 10
+    offered.register(application)  # 12; 50 (/offered, /review)
     therapy.register(application)  # 11
     for hard_moments in (pause, safety):  # 7; -5 (crisis check) and 50 (/resume)
         hard_moments.register(application)

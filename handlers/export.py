@@ -3,10 +3,11 @@
     /export ──> one calm line ──> kindling-export-<date>.json  (complete, for machines)
                               └─> kindling-export-<date>.csv   (one row per entry)
 
-The JSON holds the person's settings, every entry, every nudge sent to them, their routines
-checks and any unfinished draft; its shape is documented in docs/export-schema.md under
-``schema_version``. Every instant appears twice: in UTC and in the person's own time zone, both
-ISO 8601 with an offset.
+The JSON holds the person's settings, every entry, every nudge sent to them, their notes, the
+sentences they offered to others (with their status) and those from others they were given,
+their routines checks and any unfinished draft; its shape is documented in
+docs/export-schema.md under ``schema_version``. Every instant appears twice: in UTC and in the
+person's own time zone, both ISO 8601 with an offset.
 
 Entries are read from the repository a page at a time and written straight into the files, so a
 person with thousands of entries gets them all. The files are built in memory, never in a
@@ -172,6 +173,13 @@ async def build_export(
             record(note, zone, skip=frozenset({"chat_id"}))
             for note in reversed(await repo.list_notes(chat_id))
         ],
+        # Sentences offered to others (with their status), and those from others given to
+        # the person; never whose.
+        "offered_to_others": [
+            record(note, zone, skip=frozenset({"chat_id"}))
+            for note in reversed(await repo.list_offered_notes(chat_id))
+        ],
+        "notes_from_others": [record(got, zone) for got in await repo.list_notes_received(chat_id)],
         "routine_checks": [
             record(check, zone, skip=frozenset({"chat_id"}))
             for check in await repo.list_routine_checks(chat_id, date.min, date.max)

@@ -129,6 +129,14 @@ class Flow(ConversationHandler[ContextTypes.DEFAULT_TYPE]):
         again = visible_text(text_after_command(message.text if message else None))
         return again != context.user_data["draft"]["text"]  # type: ignore[index]
 
+    async def set_aside_words(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """This flow was ended by something that is not a command (a button that starts
+        another flow): its words, if any, are set aside with the one button that keeps them,
+        as when a command ends it."""
+        if self._words_left(context):
+            text = services(context).ui("common.left_with_words", command=f"/{self.name}")
+            await self._offer_to_keep(update, context, text)
+
     def _words_left(self, context: ContextTypes.DEFAULT_TYPE) -> bool:
         draft = (context.user_data or {}).get("draft")
         return (

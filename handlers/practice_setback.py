@@ -8,7 +8,8 @@
     NEXT ──(a choice, own words, or skip)──> saved as a `setback` entry; done, with one button
             under the closing words when the friend question was answered: "Keep these words for
             a harder day" (handlers/notes.py); then, when one is due, a note the person wrote to
-            themselves before, given back (bot/kept_notes.py)
+            themselves before, given back (bot/kept_notes.py), and for someone who turned them
+            on, a sentence someone else on the path offered (bot/notes_from_others.py)
 
     after a crisis, until the person's next local day (handlers/tender.py):
     FEELING ──(a feeling)──> saved as it is, with plain thanks and /pause; done
@@ -37,6 +38,7 @@ from telegram.ext import (
 from bot.content.library import Library
 from bot.formatting import escape
 from bot.kept_notes import give_back
+from bot.notes_from_others import note_from_others
 from bot.services import Services, services
 from bot.shared_counts import count_line
 from bot.update_keys import current_update_key
@@ -373,17 +375,23 @@ def closing_keyboard(svc: Services, entry: Entry, tender: bool) -> InlineKeyboar
 async def give_a_note_back(
     update: Update, context: ContextTypes.DEFAULT_TYPE, tender: bool
 ) -> None:
-    """After a hard moment, words the person once wrote to themselves, when one is due."""
+    """After a hard moment, words the person once wrote to themselves, when one is due; then,
+    for someone who turned them on, a sentence someone else on the path offered, when one is
+    due (bot/notes_from_others.py)."""
     if tender:
         return
     svc = services(context)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
     note = await give_back(
         svc,
-        update.effective_chat.id,  # type: ignore[union-attr]
+        chat_id,
         max_length=NOTE_ALONE_MAX_CHARS,
     )
     if note is not None:
-        await context.bot.send_message(update.effective_chat.id, note)  # type: ignore[union-attr]
+        await context.bot.send_message(chat_id, note)
+    from_others = await note_from_others(svc, chat_id)
+    if from_others is not None:
+        await context.bot.send_message(chat_id, from_others)
 
 
 async def save(

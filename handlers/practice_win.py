@@ -5,7 +5,8 @@
     TEXT ──(a line of text)──> "which of these fits?" (one button per kind of win) ──> KIND
     KIND ──(a kind)──> "how connected did it feel?" (1 to 5, or skip) ──> RATING
     RATING ──(a number or skip)──> a line naming what the person did; saved as a `win` entry
-            (after a crisis, until their next local day: plain thanks instead, handlers/tender.py)
+            (after a crisis, until their next local day: plain thanks instead, handlers/tender.py),
+            with one button under it, "Offer what helped to others" (handlers/offered.py)
 
 Nothing is stored until the last tap: the answers wait in the person's draft (persisted, so a
 restart in the middle continues where it was). Each tap turns the question's message into a
@@ -27,6 +28,7 @@ from telegram.ext import (
 )
 
 from bot.content.library import Library
+from bot.notes_from_others import offering_open
 from bot.services import Services, services
 from bot.shared_counts import count_line
 from bot.update_keys import current_update_key
@@ -49,6 +51,7 @@ from handlers.entry_text import (
     start_draft,
 )
 from handlers.flow import END, Flow
+from handlers.offered import offer_button
 from storage.models import EntryKind, NewEntry
 
 GROUP = 2
@@ -188,7 +191,7 @@ async def receive_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     now = svc.clock.now()
     person = await svc.repo.ensure_person(chat_id, now)
-    await svc.repo.add_entry(
+    entry = await svc.repo.add_entry(
         NewEntry(
             chat_id=chat_id,
             kind=EntryKind.WIN,
@@ -217,8 +220,18 @@ async def receive_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         asked=svc.ui("win.ask_rating"),
         chosen=svc.ui("practice.skip_button") if value == SKIP else value,
         then=closing,
+        keyboard=closing_keyboard(svc, entry.id, tender=person.is_tender(now)),
     )
     return END
+
+
+def closing_keyboard(svc: Services, entry_id: int, *, tender: bool) -> InlineKeyboardMarkup | None:
+    """Under the closing words, one tap offers a sentence of what helped to others
+    (handlers/offered.py): only when operators are there to read it, and never in the day
+    after a crisis or a check."""
+    if tender or not offering_open(svc):
+        return None
+    return InlineKeyboardMarkup([[offer_button(svc, entry_id)]])
 
 
 async def rating_not_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:

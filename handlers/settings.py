@@ -5,7 +5,8 @@
     MENU ──(Time zone)──> ZONE ──(city, offset or current clock)──────────> menu
     MENU ──(How often)──> FREQUENCY ──(every day / weekdays / 3 a week)───> menu
     MENU ──(Weekly look back)──> RECAP_DAY ──(day)──> RECAP_TIME ──(time)──> menu
-    MENU ──(Turn daily prompts on/off, Turn routines check on/off, Turn counts on/off)──> menu
+    MENU ──(Turn daily prompts on/off, Turn routines check on/off, Turn counts on/off,
+            Turn notes from others on/off)──> menu
           (turning prompts on without a time asks for one in TIME first)
     MENU ──(Quiet my nudges)──> QUIET ──(a day .. until I turn them back on, resume)──> menu
     MENU ──(Country for help)──> COUNTRY ──(typed country, a choice, skip, remove)──> menu
@@ -54,6 +55,7 @@ from bot.formatting import (
     zone_label,
 )
 from bot.locales import sender_locale
+from bot.notes_from_others import offering_open
 from bot.services import services
 from bot.zone_lookup import ZoneMatch, look_up_zone
 from handlers.common import help_line
@@ -110,6 +112,7 @@ PATTERN_THERAPY = rf"^{CB}:therapy:({'|'.join(THERAPY_CHOICES)})\Z"
 PATTERN_PROMPTS = rf"^{CB}:prompts:(on|off)\Z"
 PATTERN_ROUTINES = rf"^{CB}:routines:(on|off)\Z"
 PATTERN_COUNTS = rf"^{CB}:counts:(on|off)\Z"
+PATTERN_OTHERS = rf"^{CB}:others:(on|off)\Z"
 PATTERN_DONE = rf"^{CB}:done\Z"
 PATTERN_BACK = rf"^{CB}:back\Z"
 PATTERN_TIME = rf"^{CB}:time:{_HHMM}\Z"
@@ -294,7 +297,11 @@ def summary_lines(person: Person, locale: str, ui: UiTexts, now: datetime) -> li
     return lines
 
 
-def menu_keyboard(person: Person, ui: UiTexts, now: datetime) -> InlineKeyboardMarkup:
+def menu_keyboard(
+    person: Person, ui: UiTexts, now: datetime, *, others_offered: bool = False
+) -> InlineKeyboardMarkup:
+    """The menu's buttons. ``others_offered``: operators read offered sentences, so notes from
+    others can be turned on (someone who has them on can always turn them off)."""
     prompts = (
         _button(ui("settings.prompts_off_button"), "prompts:off")
         if person.prompts_enabled and person.prompt_time
@@ -313,6 +320,11 @@ def menu_keyboard(person: Person, ui: UiTexts, now: datetime) -> InlineKeyboardM
         if person.counts_enabled
         else _button(ui("counts.settings_on_button"), "counts:on")
     )
+    sharing = [counts]
+    if person.others_notes_enabled:
+        sharing.append(_button(ui("others.settings_off_button"), "others:off"))
+    elif others_offered:
+        sharing.append(_button(ui("others.settings_on_button"), "others:on"))
     return _keyboard(
         [
             [
@@ -330,7 +342,7 @@ def menu_keyboard(person: Person, ui: UiTexts, now: datetime) -> InlineKeyboardM
                 _button(ui("settings.trusted_button"), "open:trusted"),
             ],
             [routines, _button(ui("therapy.settings_button"), "open:therapy")],
-            [counts],
+            sharing,
             [_button(ui("settings.done_button"), "done")],
         ]
     )
@@ -355,7 +367,8 @@ async def show_menu(
     else:
         lines = summary_lines(person, sender_locale(update), svc.ui, now)
         text = svc.ui("settings.menu", lines="\n".join(lines))
-    await _say(update, context, text, menu_keyboard(person, svc.ui, now))
+    keyboard = menu_keyboard(person, svc.ui, now, others_offered=offering_open(svc))
+    await _say(update, context, text, keyboard)
     return MENU
 
 
@@ -958,6 +971,17 @@ async def counts_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     return await show_menu(update, context, person, services(context).ui(key))
 
 
+async def others_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A sentence someone else on the path offered, now and then after a setback: or never."""
+    turn_on = _value(await _take_button(update, context)) == "on"
+    person = await _person(update, context)
+    if person is None:
+        return END
+    person = await _save(context, person, others_notes_enabled=turn_on)
+    key = "others.on_saved" if turn_on else "others.off_saved"
+    return await show_menu(update, context, person, services(context).ui(key))
+
+
 # --- therapy (optional) --------------------------------------------------------------------
 
 
@@ -1001,6 +1025,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
                 CallbackQueryHandler(prompts_toggle, pattern=PATTERN_PROMPTS),
                 CallbackQueryHandler(routines_toggle, pattern=PATTERN_ROUTINES),
                 CallbackQueryHandler(counts_toggle, pattern=PATTERN_COUNTS),
+                CallbackQueryHandler(others_toggle, pattern=PATTERN_OTHERS),
                 CallbackQueryHandler(done, pattern=PATTERN_DONE),
                 MessageHandler(anything, buttons_only),
             ],

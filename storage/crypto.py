@@ -45,6 +45,7 @@ _KEY_CHECK_PLAINTEXT = "kindling key check v1"
 SEALED_COLUMNS: dict[str, tuple[str, ...]] = {
     "entries": ("text", "extra"),
     "notes": ("text",),
+    "offered_notes": ("text",),
     "people": ("trusted_name", "trusted_contact"),
     "bot_blobs": ("data",),
     "inbox": ("payload",),

@@ -79,6 +79,8 @@ class Person:
     # The locale dates and times are shown in (a babel locale such as "en_US"), kept from the
     # language of the person's Telegram (handlers/person_locale.py); None: the default locale.
     locale: str | None = None
+    # Whether a sentence someone else on the path offered may come after a setback (opt-in).
+    others_notes_enabled: bool = False
 
     def is_quiet(self, now: datetime) -> bool:
         return self.quiet_until is not None and now < self.quiet_until
@@ -131,6 +133,49 @@ class Note:
     # False for words the crisis check was answering: kept and shown in /journal, never offered.
     may_give_back: bool = True
     given_back_at: datetime | None = None
+
+
+class OfferStatus(StrEnum):
+    """Where a sentence offered to others stands: waiting for an operator to read it, shared,
+    not passed on, or taken back by its author (never shown again)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(slots=True)
+class OfferedNote:
+    """A sentence a person offered after a win, as its author sees it (/offered, /export).
+    ``chat_id`` is the author: it never leaves the author's own chat."""
+
+    id: int
+    chat_id: int
+    text: str
+    status: OfferStatus
+    offered_at: datetime
+    reviewed_at: datetime | None = None
+    # The win it was offered after (a win is offered once).
+    from_entry: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SharedNote:
+    """An offered sentence as an operator or a reader gets it: its words and its number, and
+    nothing about who wrote it."""
+
+    id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoteReceived:
+    """A sentence from someone else that a person was given: when, and its words while it is
+    still shared (None once its author withdrew it)."""
+
+    given_at: datetime
+    text: str | None
 
 
 @dataclass(slots=True)

@@ -43,9 +43,13 @@ from storage.models import (
     EntryKind,
     NewEntry,
     Note,
+    NoteReceived,
+    OfferedNote,
+    OfferStatus,
     Person,
     RoutineAnswer,
     RoutineCheck,
+    SharedNote,
     StoredBlob,
     StoredConversation,
 )
@@ -67,7 +71,7 @@ _PERSON_COLUMNS = (
     "chat_id, first_seen, time_zone, prompt_time, prompt_frequency, prompts_enabled, "
     "recap_weekday, recap_time, quiet_until, country, active, onboarded, next_prompt_at, "
     "next_recap_at, gentle_next, trusted_name, trusted_contact, routines_enabled, tender_until, "
-    "therapist, therapy_said_at, counts_enabled, locale"
+    "therapist, therapy_said_at, counts_enabled, locale, others_notes_enabled"
 )
 _ENTRY_COLUMNS = "id, chat_id, kind, text, tags, rating, prompt_id, extra, created_at, for_therapy"
 _DELIVERY_COLUMNS = (
@@ -75,6 +79,7 @@ _DELIVERY_COLUMNS = (
     "again_at"
 )
 _NOTE_COLUMNS = "id, chat_id, text, created_at, from_entry, may_give_back, given_back_at"
+_OFFERED_COLUMNS = "id, chat_id, text, status, offered_at, reviewed_at, from_entry"
 _ROUTINE_COLUMNS = "chat_id, local_date, created_at, sleep, meals, movement"
 _INSTANT_FIELDS = frozenset(
     {"quiet_until", "next_prompt_at", "next_recap_at", "tender_until", "therapy_said_at"}
@@ -300,6 +305,7 @@ class PostgresRepository(Repository):
             therapy_said_at=from_instant(row[20]),
             counts_enabled=row[21],
             locale=row[22],
+            others_notes_enabled=row[23],
         )
 
     def _entry_from(self, row: Sequence[Any]) -> Entry:
@@ -431,7 +437,22 @@ class PostgresRepository(Repository):
 
     async def delete_person(self, chat_id: int) -> None:
         async with self.transaction() as conn:
-            for table in ("entries", "notes", "deliveries", "routines", "conversations", "inbox"):
+            # Their own offered sentences (and every record of giving them to others), and the
+            # record of which sentences they were given.
+            await conn.execute(
+                "DELETE FROM offered_notes_given WHERE chat_id = %s OR note_id IN "
+                "(SELECT id FROM offered_notes WHERE chat_id = %s)",
+                (chat_id, chat_id),
+            )
+            for table in (
+                "entries",
+                "notes",
+                "offered_notes",
+                "deliveries",
+                "routines",
+                "conversations",
+                "inbox",
+            ):
                 await conn.execute(f"DELETE FROM {table} WHERE chat_id = %s".encode(), (chat_id,))
             await conn.execute(
                 "DELETE FROM bot_blobs WHERE kind IN ('user_data', 'chat_data') AND key = %s",
@@ -611,6 +632,130 @@ class PostgresRepository(Repository):
             (to_instant(now), note_id, chat_id),
         )
         return changed == 1
+
+    # -- notes from others on the path ------------------------------------------------------
+    def _offered_from(self, row: Sequence[Any]) -> OfferedNote:
+        return OfferedNote(
+            id=row[0],
+            chat_id=row[1],
+            text=self._unseal("offered_notes.text", row[2]) or "",
+            status=OfferStatus(row[3]),
+            offered_at=from_instant(row[4]),  # type: ignore[arg-type]
+            reviewed_at=from_instant(row[5]),
+            from_entry=row[6],
+        )
+
+    def _shared_from(self, row: Sequence[Any]) -> SharedNote:
+        return SharedNote(id=row[0], text=self._unseal("offered_notes.text", row[1]) or "")
+
+    async def add_offered_note(
+        self, chat_id: int, text: str, now: datetime, *, from_entry: int | None = None
+    ) -> OfferedNote | None:
+        row = await self._fetchone(
+            "INSERT INTO offered_notes (chat_id, text, status, offered_at, from_entry) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (from_entry) DO NOTHING "
+            f"RETURNING {_OFFERED_COLUMNS}",
+            (
+                chat_id,
+                self._seal("offered_notes.text", bound_text(text)),
+                str(OfferStatus.PENDING),
+                to_instant(now),
+                from_entry,
+            ),
+        )
+        return self._offered_from(row) if row else None
+
+    async def list_offered_notes(self, chat_id: int) -> list[OfferedNote]:
+        rows = await self._fetchall(
+            f"SELECT {_OFFERED_COLUMNS} FROM offered_notes WHERE chat_id = %s "
+            "ORDER BY offered_at DESC, id DESC",
+            (chat_id,),
+        )
+        return [self._offered_from(row) for row in rows]
+
+    async def withdraw_offered_note(self, chat_id: int, note_id: int) -> bool:
+        changed = await self._write(
+            "UPDATE offered_notes SET status = %s "
+            "WHERE id = %s AND chat_id = %s AND status IN (%s, %s)",
+            (
+                str(OfferStatus.WITHDRAWN),
+                note_id,
+                chat_id,
+                str(OfferStatus.PENDING),
+                str(OfferStatus.APPROVED),
+            ),
+        )
+        return changed == 1
+
+    async def oldest_pending_note(self) -> SharedNote | None:
+        row = await self._fetchone(
+            "SELECT id, text FROM offered_notes WHERE status = %s ORDER BY offered_at, id LIMIT 1",
+            (str(OfferStatus.PENDING),),
+        )
+        return self._shared_from(row) if row else None
+
+    async def count_pending_notes(self) -> int:
+        row = await self._fetchone(
+            "SELECT count(*) FROM offered_notes WHERE status = %s", (str(OfferStatus.PENDING),)
+        )
+        return int(row[0])
+
+    async def review_offered_note(self, note_id: int, approved: bool, now: datetime) -> bool:
+        status = OfferStatus.APPROVED if approved else OfferStatus.REJECTED
+        changed = await self._write(
+            "UPDATE offered_notes SET status = %s, reviewed_at = %s WHERE id = %s AND status = %s",
+            (str(status), to_instant(now), note_id, str(OfferStatus.PENDING)),
+        )
+        return changed == 1
+
+    async def take_note_from_others(
+        self, chat_id: int, day_started: datetime, now: datetime
+    ) -> SharedNote | None:
+        async with self.transaction() as conn:
+            # Two setbacks of one person at once give one sentence between them, not two.
+            await conn.execute("SELECT 1 FROM people WHERE chat_id = %s FOR UPDATE", (chat_id,))
+            given = await (
+                await conn.execute(
+                    "SELECT 1 FROM offered_notes_given WHERE chat_id = %s AND given_at >= %s "
+                    "LIMIT 1",
+                    (chat_id, to_instant(day_started)),
+                )
+            ).fetchone()
+            if given is not None:
+                return None
+            row = await (
+                await conn.execute(
+                    "SELECT n.id, n.text FROM offered_notes n "
+                    "WHERE n.status = %s AND n.chat_id <> %s "
+                    "AND NOT EXISTS (SELECT 1 FROM offered_notes_given g "
+                    "WHERE g.chat_id = %s AND g.note_id = n.id) "
+                    "ORDER BY (SELECT count(*) FROM offered_notes_given g "
+                    "WHERE g.note_id = n.id), n.reviewed_at, n.id LIMIT 1",
+                    (str(OfferStatus.APPROVED), chat_id, chat_id),
+                )
+            ).fetchone()
+            if row is None:
+                return None
+            await conn.execute(
+                "INSERT INTO offered_notes_given (chat_id, note_id, given_at) VALUES (%s, %s, %s)",
+                (chat_id, row[0], to_instant(now)),
+            )
+        return self._shared_from(row)
+
+    async def list_notes_received(self, chat_id: int) -> list[NoteReceived]:
+        rows = await self._fetchall(
+            "SELECT g.given_at, CASE WHEN n.status = %s THEN n.text END "
+            "FROM offered_notes_given g JOIN offered_notes n ON n.id = g.note_id "
+            "WHERE g.chat_id = %s ORDER BY g.given_at, g.note_id",
+            (str(OfferStatus.APPROVED), chat_id),
+        )
+        return [
+            NoteReceived(
+                given_at=from_instant(row[0]),  # type: ignore[arg-type]
+                text=self._unseal("offered_notes.text", row[1]),
+            )
+            for row in rows
+        ]
 
     # -- deliveries --------------------------------------------------------------------------
     async def claim_delivery(

@@ -42,6 +42,7 @@ PG_DUMP_PATHS = ("/usr/lib/postgresql/16/bin/pg_dump", "/usr/lib/postgresql/15/b
 _PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "entries": ("id",),
     "notes": ("id",),
+    "offered_notes": ("id",),
     "people": ("chat_id",),
     "bot_blobs": ("kind", "key"),
     "inbox": ("bot_id", "update_id"),

@@ -29,9 +29,12 @@ from storage.models import (
     EntryKind,
     NewEntry,
     Note,
+    NoteReceived,
+    OfferedNote,
     Person,
     RoutineAnswer,
     RoutineCheck,
+    SharedNote,
 )
 
 # Fields of Person a caller may change; first_seen and chat_id never change.
@@ -58,6 +61,7 @@ PERSON_FIELDS = frozenset(
         "therapy_said_at",
         "counts_enabled",
         "locale",
+        "others_notes_enabled",
     }
 )
 
@@ -200,6 +204,51 @@ class Repository(ABC):
     @abstractmethod
     async def mark_note_given_back(self, chat_id: int, note_id: int, now: datetime) -> bool:
         """Record that the person's note was shown to them again at ``now``."""
+
+    # -- notes from others on the path ------------------------------------------------------
+    # The author's chat id is kept only for the author's own use (their list, withdrawal,
+    # export, erasure) and to never give anyone their own sentence: what an operator or a
+    # reader gets is a ``SharedNote``, which has no field for it.
+    @abstractmethod
+    async def add_offered_note(
+        self, chat_id: int, text: str, now: datetime, *, from_entry: int | None = None
+    ) -> OfferedNote | None:
+        """Keep an offered sentence, pending review; None (and nothing new) when the win
+        ``from_entry`` was offered already."""
+
+    @abstractmethod
+    async def list_offered_notes(self, chat_id: int) -> list[OfferedNote]:
+        """The sentences the person offered, newest first, whatever their status."""
+
+    @abstractmethod
+    async def withdraw_offered_note(self, chat_id: int, note_id: int) -> bool:
+        """Take back the person's own pending or shared sentence; False when there is no such
+        sentence of theirs still pending or shared."""
+
+    @abstractmethod
+    async def oldest_pending_note(self) -> SharedNote | None:
+        """The sentence that has waited longest for review, or None."""
+
+    @abstractmethod
+    async def count_pending_notes(self) -> int: ...
+
+    @abstractmethod
+    async def review_offered_note(self, note_id: int, approved: bool, now: datetime) -> bool:
+        """Approve or reject a pending sentence; False when it is no longer pending (reviewed
+        by another operator, withdrawn, or erased)."""
+
+    @abstractmethod
+    async def take_note_from_others(
+        self, chat_id: int, day_started: datetime, now: datetime
+    ) -> SharedNote | None:
+        """In one transaction: an approved sentence for the person, recorded as given at
+        ``now``; None when they were given one at or after ``day_started`` or none is left.
+        Never their own, never one they were given before; the one given least so far first,
+        then the longest shared."""
+
+    @abstractmethod
+    async def list_notes_received(self, chat_id: int) -> list[NoteReceived]:
+        """The sentences from others the person was given, oldest first."""
 
     # -- deliveries --------------------------------------------------------------------------
     @abstractmethod

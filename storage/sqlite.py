@@ -35,9 +35,13 @@ from storage.models import (
     EntryKind,
     NewEntry,
     Note,
+    NoteReceived,
+    OfferedNote,
+    OfferStatus,
     Person,
     RoutineAnswer,
     RoutineCheck,
+    SharedNote,
 )
 from storage.priority import ReplyFirstLock
 from storage.repository import PERSON_FIELDS, Repository
@@ -56,7 +60,7 @@ _PERSON_COLUMNS = (
     "chat_id, first_seen, time_zone, prompt_time, prompt_frequency, prompts_enabled, "
     "recap_weekday, recap_time, quiet_until, country, active, onboarded, next_prompt_at, "
     "next_recap_at, gentle_next, trusted_name, trusted_contact, routines_enabled, tender_until, "
-    "therapist, therapy_said_at, counts_enabled, locale"
+    "therapist, therapy_said_at, counts_enabled, locale, others_notes_enabled"
 )
 _ENTRY_COLUMNS = "id, chat_id, kind, text, tags, rating, prompt_id, extra, created_at, for_therapy"
 _DELIVERY_COLUMNS = (
@@ -64,7 +68,15 @@ _DELIVERY_COLUMNS = (
     "again_at"
 )
 _BOOL_FIELDS = frozenset(
-    {"prompts_enabled", "active", "onboarded", "gentle_next", "routines_enabled", "counts_enabled"}
+    {
+        "prompts_enabled",
+        "active",
+        "onboarded",
+        "gentle_next",
+        "routines_enabled",
+        "counts_enabled",
+        "others_notes_enabled",
+    }
 )
 _INSTANT_FIELDS = frozenset(
     {"quiet_until", "next_prompt_at", "next_recap_at", "tender_until", "therapy_said_at"}
@@ -135,6 +147,7 @@ def _person(row: sqlite3.Row | tuple[Any, ...]) -> Person:
         therapy_said_at=from_epoch(row[20]),
         counts_enabled=bool(row[21]),
         locale=row[22],
+        others_notes_enabled=bool(row[23]),
     )
 
 
@@ -443,6 +456,14 @@ class SqliteRepository(Repository):
             async with self._transaction() as db:
                 await db.execute("DELETE FROM entries WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM notes WHERE chat_id = ?", (chat_id,))
+                # Their own offered sentences (and every record of giving them to others),
+                # and the record of which sentences they were given.
+                await db.execute(
+                    "DELETE FROM offered_notes_given WHERE chat_id = ? OR note_id IN "
+                    "(SELECT id FROM offered_notes WHERE chat_id = ?)",
+                    (chat_id, chat_id),
+                )
+                await db.execute("DELETE FROM offered_notes WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM deliveries WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM routines WHERE chat_id = ?", (chat_id,))
                 await db.execute("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))
@@ -633,6 +654,128 @@ class SqliteRepository(Repository):
             (to_epoch(now), note_id, chat_id),
         )
         return changed == 1
+
+    # -- notes from others on the path ------------------------------------------------------
+    _OFFERED_COLUMNS = "id, chat_id, text, status, offered_at, reviewed_at, from_entry"
+
+    def _offered_from(self, row: Sequence[Any]) -> OfferedNote:
+        return OfferedNote(
+            id=row[0],
+            chat_id=row[1],
+            text=self._unseal("offered_notes.text", row[2]) or "",
+            status=OfferStatus(row[3]),
+            offered_at=from_epoch(row[4]),  # type: ignore[arg-type]
+            reviewed_at=from_epoch(row[5]),
+            from_entry=row[6],
+        )
+
+    def _shared_from(self, row: Sequence[Any]) -> SharedNote:
+        return SharedNote(id=row[0], text=self._unseal("offered_notes.text", row[1]) or "")
+
+    async def add_offered_note(
+        self, chat_id: int, text: str, now: datetime, *, from_entry: int | None = None
+    ) -> OfferedNote | None:
+        async with (
+            self._lock,
+            self.db.execute(
+                "INSERT INTO offered_notes (chat_id, text, status, offered_at, from_entry) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (from_entry) DO NOTHING "
+                f"RETURNING {self._OFFERED_COLUMNS}",
+                (
+                    chat_id,
+                    self._seal("offered_notes.text", bound_text(text)),
+                    str(OfferStatus.PENDING),
+                    to_epoch(now),
+                    from_entry,
+                ),
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        return self._offered_from(row) if row else None
+
+    async def list_offered_notes(self, chat_id: int) -> list[OfferedNote]:
+        rows = await self._fetchall(
+            f"SELECT {self._OFFERED_COLUMNS} FROM offered_notes WHERE chat_id = ? "
+            "ORDER BY offered_at DESC, id DESC",
+            (chat_id,),
+        )
+        return [self._offered_from(row) for row in rows]
+
+    async def withdraw_offered_note(self, chat_id: int, note_id: int) -> bool:
+        changed = await self._write(
+            "UPDATE offered_notes SET status = ? WHERE id = ? AND chat_id = ? AND status IN (?, ?)",
+            (
+                str(OfferStatus.WITHDRAWN),
+                note_id,
+                chat_id,
+                str(OfferStatus.PENDING),
+                str(OfferStatus.APPROVED),
+            ),
+        )
+        return changed == 1
+
+    async def oldest_pending_note(self) -> SharedNote | None:
+        row = await self._fetchone(
+            "SELECT id, text FROM offered_notes WHERE status = ? ORDER BY offered_at, id LIMIT 1",
+            (str(OfferStatus.PENDING),),
+        )
+        return self._shared_from(row) if row else None
+
+    async def count_pending_notes(self) -> int:
+        row = await self._fetchone(
+            "SELECT count(*) FROM offered_notes WHERE status = ?", (str(OfferStatus.PENDING),)
+        )
+        return int(row[0])
+
+    async def review_offered_note(self, note_id: int, approved: bool, now: datetime) -> bool:
+        status = OfferStatus.APPROVED if approved else OfferStatus.REJECTED
+        changed = await self._write(
+            "UPDATE offered_notes SET status = ?, reviewed_at = ? WHERE id = ? AND status = ?",
+            (str(status), to_epoch(now), note_id, str(OfferStatus.PENDING)),
+        )
+        return changed == 1
+
+    async def take_note_from_others(
+        self, chat_id: int, day_started: datetime, now: datetime
+    ) -> SharedNote | None:
+        async with self._lock, self._transaction() as db:
+            async with db.execute(
+                "SELECT 1 FROM offered_notes_given WHERE chat_id = ? AND given_at >= ? LIMIT 1",
+                (chat_id, to_epoch(day_started)),
+            ) as cursor:
+                if await cursor.fetchone() is not None:
+                    return None
+            async with db.execute(
+                "SELECT n.id, n.text FROM offered_notes n WHERE n.status = ? AND n.chat_id <> ? "
+                "AND NOT EXISTS (SELECT 1 FROM offered_notes_given g "
+                "WHERE g.chat_id = ? AND g.note_id = n.id) "
+                "ORDER BY (SELECT count(*) FROM offered_notes_given g "
+                "WHERE g.note_id = n.id), n.reviewed_at, n.id LIMIT 1",
+                (str(OfferStatus.APPROVED), chat_id, chat_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            await db.execute(
+                "INSERT INTO offered_notes_given (chat_id, note_id, given_at) VALUES (?, ?, ?)",
+                (chat_id, row[0], to_epoch(now)),
+            )
+        return self._shared_from(row)
+
+    async def list_notes_received(self, chat_id: int) -> list[NoteReceived]:
+        rows = await self._fetchall(
+            "SELECT g.given_at, CASE WHEN n.status = ? THEN n.text END "
+            "FROM offered_notes_given g JOIN offered_notes n ON n.id = g.note_id "
+            "WHERE g.chat_id = ? ORDER BY g.given_at, g.note_id",
+            (str(OfferStatus.APPROVED), chat_id),
+        )
+        return [
+            NoteReceived(
+                given_at=from_epoch(row[0]),  # type: ignore[arg-type]
+                text=self._unseal("offered_notes.text", row[1]),
+            )
+            for row in rows
+        ]
 
     # -- deliveries --------------------------------------------------------------------------
     async def claim_delivery(

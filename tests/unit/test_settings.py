@@ -101,3 +101,28 @@ def test_missing_token_raises_a_settings_error(
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SettingsError, match="TELEGRAM_BOT_TOKEN is missing"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("written", "operators"),
+    [("", frozenset()), ("12345678", {12345678}), (" 12345678, 87654321 ,", {12345678, 87654321})],
+)
+def test_operators_are_a_comma_separated_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: str, operators: set[int]
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", SECRET)
+    monkeypatch.setenv("ADMIN_CHAT_IDS", written)
+    monkeypatch.chdir(tmp_path)
+    assert load_settings().admin_chat_ids == operators
+
+
+def test_an_operator_that_is_not_a_chat_id_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", SECRET)
+    monkeypatch.setenv("ADMIN_CHAT_IDS", "12345678,@olu")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert str(raised.value).startswith("ADMIN_CHAT_IDS is not valid: set it to the operators'")
+    assert "@olu" not in str(raised.value)
