@@ -30,7 +30,7 @@ from bot.persistence import ConversationStorePersistence
 from bot.rate_limits import MAX_CALLS_IN_FLIGHT, KindlingRateLimiter
 from bot.services import Services
 from bot.settings import Settings, SettingsError
-from bot.update_order import PerChatUpdateProcessor
+from bot.update_order import PerChatUpdateProcessor, UpdatesInHand
 from handlers import register_handlers
 from handlers.flow import flows
 from scheduler import ticker
@@ -89,6 +89,8 @@ class KindlingApplication(Application):  # type: ignore[type-arg]
 
     services: Services
     metrics: Metrics
+    # The updates taken in and not finished yet (bot/update_order.py).
+    updates_in_hand: UpdatesInHand
     # Set when polling kept answering 409 Conflict (see ``_on_polling_error``).
     another_instance_running: bool = False
     _conflicts: tuple[float, ...] = ()
@@ -223,12 +225,16 @@ def build_application(
 
     if durable:
         bot.keep_updates_in(DurableInbox(repo.inbox, persistence, flow_states, put_away))
+    in_hand = UpdatesInHand()
+    bot.tell_what_is_taken(in_hand)
     builder = (
         ApplicationBuilder()
         .application_class(KindlingApplication)
         .bot(bot)
         .persistence(persistence)
-        .concurrent_updates(PerChatUpdateProcessor(settle=settle if durable else None))
+        .concurrent_updates(
+            PerChatUpdateProcessor(settle=settle if durable else None, in_hand=in_hand)
+        )
         .post_init(_post_init)
     )
     for name, value in builder_options.items():
@@ -237,6 +243,7 @@ def build_application(
     assert isinstance(built, KindlingApplication)
     application = built
     application.metrics = metrics
+    application.updates_in_hand = in_hand
     bot.count_calls_in(metrics)
     application.services = Services(
         settings=settings,
