@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
+import httpx
 from telegram import BotCommand
 from telegram.constants import ParseMode
 from telegram.error import Conflict, NetworkError, TelegramError
@@ -178,6 +181,13 @@ async def _on_polling_error(update: object, context: ContextTypes.DEFAULT_TYPE) 
     raise ApplicationHandlerStop
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The TLS settings every Bot API connection in this process uses, as httpx makes them by
+    default (certificates verified). Made once: each reads the whole certificate bundle."""
+    return httpx.create_ssl_context()
+
+
 def build_application(
     settings: Settings,
     *,
@@ -200,8 +210,10 @@ def build_application(
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot", 1),
         # A connection for each call in flight (bot/rate_limits.py), and one for the poll.
-        request=HTTPXRequest(connection_pool_size=MAX_CALLS_IN_FLIGHT),
-        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        request=HTTPXRequest(
+            connection_pool_size=MAX_CALLS_IN_FLIGHT, httpx_kwargs={"verify": _tls()}
+        ),
+        get_updates_request=HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": _tls()}),
         rate_limiter=rate_limiter,
         defaults=Defaults(tzinfo=UTC, parse_mode=ParseMode.HTML),
     )

@@ -21,6 +21,11 @@ Everything lives in memory and on the event loop that runs the server; person ac
 awaited on that same loop. Waiting is event-driven through one ``asyncio.Condition`` that is
 notified on every state change: there are no polling sleeps.
 
+A bot run in the same process can tell the emulator when it has finished with each update it
+was handed (``BotApiEmulator.watching_bot``; ``sandbox.runner.running_bot`` does this), so that
+``EmulatedPerson.wait_until_quiet`` returns as soon as the bot is done instead of waiting for
+half a second of silence. The emulator imports nothing of the bot's: the bot's side is handed in.
+
 Where it knowingly differs from Telegram (so a green test means something):
 
 * a bare ``&`` in HTML that is not a known entity is rejected (Telegram lets it through), so
