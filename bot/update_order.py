@@ -34,7 +34,7 @@ class UpdatesInHand:
 
     Nothing in the bot waits on this. It is how someone outside can know that the bot has
     finished with everything it was sent, rather than guessing from a pause: the sandbox's
-    Bot API emulator asks it (``BotApiEmulator.watch_bot``), and the tests wait through it.
+    Bot API emulator asks it (``BotApiEmulator.watching_bot``), and the tests wait through it.
     It holds the updates in flight and one number, so its memory follows the load, not time.
     """
 
