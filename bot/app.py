@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
+import httpx
 from telegram import BotCommand
 from telegram.constants import ParseMode
 from telegram.error import Conflict, NetworkError, TelegramError
@@ -30,7 +33,7 @@ from bot.persistence import ConversationStorePersistence
 from bot.rate_limits import MAX_CALLS_IN_FLIGHT, KindlingRateLimiter
 from bot.services import Services
 from bot.settings import Settings, SettingsError
-from bot.update_order import PerChatUpdateProcessor
+from bot.update_order import PerChatUpdateProcessor, UpdatesInHand
 from handlers import register_handlers
 from handlers.flow import flows
 from scheduler import ticker
@@ -90,6 +93,8 @@ class KindlingApplication(Application):  # type: ignore[type-arg]
 
     services: Services
     metrics: Metrics
+    # The updates taken in and not finished yet (bot/update_order.py).
+    updates_in_hand: UpdatesInHand
     # Set when polling kept answering 409 Conflict (see ``_on_polling_error``).
     another_instance_running: bool = False
     _conflicts: tuple[float, ...] = ()
@@ -177,6 +182,13 @@ async def _on_polling_error(update: object, context: ContextTypes.DEFAULT_TYPE) 
     raise ApplicationHandlerStop
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The TLS settings every Bot API connection in this process uses, as httpx makes them by
+    default (certificates verified). Made once: each reads the whole certificate bundle."""
+    return httpx.create_ssl_context()
+
+
 def build_application(
     settings: Settings,
     *,
@@ -199,8 +211,10 @@ def build_application(
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot", 1),
         # A connection for each call in flight (bot/rate_limits.py), and one for the poll.
-        request=HTTPXRequest(connection_pool_size=MAX_CALLS_IN_FLIGHT),
-        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        request=HTTPXRequest(
+            connection_pool_size=MAX_CALLS_IN_FLIGHT, httpx_kwargs={"verify": _tls()}
+        ),
+        get_updates_request=HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": _tls()}),
         rate_limiter=rate_limiter,
         defaults=Defaults(tzinfo=UTC, parse_mode=ParseMode.HTML),
     )
@@ -224,12 +238,16 @@ def build_application(
 
     if durable:
         bot.keep_updates_in(DurableInbox(repo.inbox, persistence, flow_states, put_away))
+    in_hand = UpdatesInHand()
+    bot.tell_what_is_taken(in_hand)
     builder = (
         ApplicationBuilder()
         .application_class(KindlingApplication)
         .bot(bot)
         .persistence(persistence)
-        .concurrent_updates(PerChatUpdateProcessor(settle=settle if durable else None))
+        .concurrent_updates(
+            PerChatUpdateProcessor(settle=settle if durable else None, in_hand=in_hand)
+        )
         .post_init(_post_init)
     )
     for name, value in builder_options.items():
@@ -238,6 +256,7 @@ def build_application(
     assert isinstance(built, KindlingApplication)
     application = built
     application.metrics = metrics
+    application.updates_in_hand = in_hand
     bot.count_calls_in(metrics)
     application.services = Services(
         settings=settings,

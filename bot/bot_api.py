@@ -33,6 +33,7 @@ from bot.inbox import DurableInbox
 from bot.logs import redact
 from bot.metrics import Metrics
 from bot.sent_log import SentLog
+from bot.update_order import UpdatesInHand
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ class KindlingBot(ExtBot[None]):
     _first_batch_kept: bool = False
     # The commit of the last batch handed out, awaited before the next poll confirms it.
     _storing: asyncio.Task[list[dict[str, Any]]] | None = None
+    # Told which updates each poll took in (bot/update_order.py), set by build_application.
+    _in_hand: UpdatesInHand | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,6 +91,10 @@ class KindlingBot(ExtBot[None]):
 
     def count_calls_in(self, metrics: Metrics) -> None:
         self._metrics = metrics
+
+    def tell_what_is_taken(self, in_hand: UpdatesInHand) -> None:
+        """Note in ``in_hand`` the updates each poll takes in (bot/update_order.py)."""
+        self._in_hand = in_hand
 
     def recently_sent(self, chat_id: int) -> list[int]:
         """The ids of the messages sent to ``chat_id`` that Telegram still lets a bot delete
@@ -144,6 +151,9 @@ class KindlingBot(ExtBot[None]):
         updates = [*backlog, *(update for _, update in readable)]
         for update in updates:
             self.insert_callback_data(update)
+        if self._in_hand is not None:
+            fetched_ids = [raw["update_id"] for raw in fetched if isinstance(raw, dict)]
+            self._in_hand.taken([i for i in fetched_ids if isinstance(i, int)], updates)
         return tuple(updates)
 
     async def _stored(self) -> None:

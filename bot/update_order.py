@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from telegram import Update
@@ -28,12 +28,64 @@ MAX_CONCURRENT_UPDATES = 256
 Settle = Callable[[object], Awaitable[None]]
 
 
+class UpdatesInHand:
+    """The updates the bot has taken in (fetched, or read back from the inbox) and not finished
+    with yet: handled, and settled in the inbox.
+
+    Nothing in the bot waits on this. It is how someone outside can know that the bot has
+    finished with everything it was sent, rather than guessing from a pause: the sandbox's
+    Bot API emulator asks it (``BotApiEmulator.watching_bot``), and the tests wait through it.
+    It holds the updates in flight and one number, so its memory follows the load, not time.
+    """
+
+    def __init__(self) -> None:
+        # Every fetched update up to this id was handed on, skipped (unreadable, or already
+        # done before a restart) or is still open.
+        self.taken_up_to = 0
+        self._open: set[int] = set()
+        # Told after every change (from the event loop's thread, never awaited).
+        self.on_change: Callable[[], None] | None = None
+
+    def taken(self, fetched: Iterable[int], handed_on: Iterable[object]) -> None:
+        """A poll (or the backlog) brought ``fetched`` update ids; ``handed_on`` go to the
+        handlers now (the rest are skipped)."""
+        for update in handed_on:
+            update_id = getattr(update, "update_id", None)
+            if isinstance(update_id, int):
+                self._open.add(update_id)
+        self.taken_up_to = max([self.taken_up_to, *fetched])
+        self._changed()
+
+    def finished(self, update: object) -> None:
+        """The update was handled and settled (or failed: it will not be handled here again)."""
+        update_id = getattr(update, "update_id", None)
+        if isinstance(update_id, int) and update_id in self._open:
+            self._open.discard(update_id)
+            self._changed()
+
+    def done_with(self, update_id: int) -> bool:
+        """Whether the bot took update ``update_id`` in and has nothing left to do for it."""
+        return update_id <= self.taken_up_to and update_id not in self._open
+
+    @property
+    def open(self) -> int:
+        return len(self._open)
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(
-        self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES, settle: Settle | None = None
+        self,
+        max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+        settle: Settle | None = None,
+        in_hand: UpdatesInHand | None = None,
     ) -> None:
         super().__init__(max_concurrent_updates)
         self.settle = settle
+        self.in_hand = in_hand or UpdatesInHand()
         # One lock per chat with an update in flight or waiting, and how many updates hold or
         # wait for it. asyncio's locks wake waiters in the order they asked, which is the order
         # the updates arrived.
@@ -66,6 +118,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 # Nobody else holds or waits in this lane: forget it, so memory follows the
                 # people active now, not everyone ever seen.
                 del self._lanes[key]
+            self.in_hand.finished(update)
 
     async def _settle(self, update: object) -> None:
         try:

@@ -21,6 +21,11 @@ Everything lives in memory and on the event loop that runs the server; person ac
 awaited on that same loop. Waiting is event-driven through one ``asyncio.Condition`` that is
 notified on every state change: there are no polling sleeps.
 
+A bot run in the same process can tell the emulator when it has finished with each update it
+was handed (``BotApiEmulator.watching_bot``; ``sandbox.runner.running_bot`` does this), so that
+``EmulatedPerson.wait_until_quiet`` returns as soon as the bot is done instead of waiting for
+half a second of silence. The emulator imports nothing of the bot's: the bot's side is handed in.
+
 Where it knowingly differs from Telegram (so a green test means something):
 
 * a bare ``&`` in HTML that is not a known entity is rejected (Telegram lets it through), so
@@ -58,10 +63,10 @@ import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import aiohttp
 from aiohttp import web
@@ -245,6 +250,13 @@ def _bad_request(description: str) -> ApiError:
 # Telegram's ~30 messages a second is for bulk notifications; a reply to someone who wrote or
 # tapped this recently counts only against that chat's own limit.
 REPLY_WINDOW_SECONDS = 60.0
+
+# ``wait_until_quiet``: how long the bot must say nothing in the chat, when only silence can
+# tell that it is done (no bot is watched: see ``BotApiEmulator.watching_bot``) ...
+QUIET_SECONDS = 0.5
+# ... and, when the bot itself says it has finished every update it was handed, how long to
+# listen after that for what follows at once (a job the update scheduled to run straight away).
+SETTLE_SECONDS = 0.05
 
 
 def _sender_chat(body: dict[str, Any]) -> int | None:
@@ -1357,29 +1369,52 @@ class EmulatedPerson:
             ) from None
         return target
 
-    async def wait_until_quiet(self, quiet: float = 0.5, timeout: float = 5.0) -> list[SentMessage]:
-        """Wait until the bot has said (sent, edited or deleted) nothing here for ``quiet``
-        seconds; return and consume the messages not consumed yet.
+    async def wait_until_quiet(
+        self, quiet: float | None = None, timeout: float = 5.0
+    ) -> list[SentMessage]:
+        """Wait until the bot is done in this chat; return and consume the messages not
+        consumed yet.
 
-        The quiet period starts only once the bot has fetched everything sent to it, so a slow
-        poll on a busy machine is not mistaken for silence."""
+        Done means: the bot has fetched everything sent to it, then (for a watched bot, see
+        ``BotApiEmulator.watching_bot``: every bot the tests and the sandbox run in-process)
+        says it has finished every update it was handed and has no call about this chat
+        unanswered, and then it says (sends, edits or deletes) nothing here for
+        ``SETTLE_SECONDS``. A bot that is not watched is done after ``QUIET_SECONDS`` of
+        silence here instead. A ``quiet`` given is the silence listened for in both cases: a
+        test that checks that nothing more comes (a timer that should have stopped) still
+        listens that long."""
         em = self._em
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         if em.stats.get("getUpdates", 0):  # only when a bot is polling at all
             await em.wait_delivered(timeout)
         while True:
+            watched = em._watched_bot is not None
+            listen = quiet if quiet is not None else SETTLE_SECONDS if watched else QUIET_SECONDS
+            if watched:
+                try:
+                    await em._wait_for(
+                        lambda: em._bot_done_with(self.chat_id), max(0.0, deadline - loop.time())
+                    )
+                except TimeoutError:
+                    raise AssertionError(
+                        f"the bot did not finish with what it was sent within {timeout}s "
+                        f"(updates not done: {em._updates_not_done()}, calls about chat "
+                        f"{self.chat_id} unanswered: {em._calls_in_flight[self.chat_id]}).\n"
+                        f"Transcript:\n{self.transcript()}"
+                    ) from None
             seen = em._activity[self.chat_id]
             remaining = deadline - loop.time()
-            if remaining < quiet:
+            if remaining < listen:
                 raise AssertionError(
                     f"bot kept talking to {self.first_name} for {timeout}s.\n"
                     f"Transcript:\n{self.transcript()}"
                 )
             try:
-                await em._wait_for(lambda seen=seen: em._activity[self.chat_id] != seen, quiet)
+                await em._wait_for(lambda seen=seen: em._activity[self.chat_id] != seen, listen)
             except TimeoutError:
-                break
+                if em._bot_done_with(self.chat_id):
+                    break
         sent = em._sent_by_chat.get(self.chat_id, [])
         fresh = sent[self._cursor :]
         self._cursor = len(sent)
@@ -1549,6 +1584,9 @@ class BotApiEmulator:
     ``ApplicationBuilder().token(em.token).base_url(em.base_url)``.
     """
 
+    # The emulators serving in this process, by ``base_url`` (``serving_at``).
+    _serving: ClassVar[dict[str, BotApiEmulator]] = {}
+
     def __init__(
         self,
         token: str = "123456:TEST-TOKEN",
@@ -1628,6 +1666,13 @@ class BotApiEmulator:
         # reply, which Telegram's bulk limit does not count.
         self._last_heard: dict[int, float] = {}
         self._cond = asyncio.Condition()
+        # What the bot in this process says about the updates it was handed (``watching_bot``):
+        # each watch's ``done_with``; only a lone watch is asked (two bots share the updates).
+        self._watches: list[Callable[[int], bool]] = []
+        # The updates handed out (by getUpdates) since the watch began.
+        self._handed_while_watched: set[int] = set()
+        # The bot's calls naming each chat that are not answered yet.
+        self._calls_in_flight: Counter[int] = Counter()
         self._background: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self._closing = False
@@ -1684,12 +1729,15 @@ class BotApiEmulator:
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
+        BotApiEmulator._serving[self.base_url] = self
         log.info("Bot API emulator listening on %s", self.base_url)
 
     async def stop(self) -> None:
         """Stop serving; waiting long polls and held (delayed) responses are released first so
         shutdown is immediate rather than waiting out their timeouts."""
         self._closing = True
+        if BotApiEmulator._serving.get(self.base_url) is self:
+            del BotApiEmulator._serving[self.base_url]
         await self._notify()
         await self._stop_pushing()
         if self._runner is not None:
@@ -1810,6 +1858,52 @@ class BotApiEmulator:
         except TimeoutError:
             raise AssertionError(f"updates up to {last} not fetched within {timeout}s") from None
 
+    # -- knowing when the bot is done -----------------------------------------------------------
+
+    @classmethod
+    def serving_at(cls, base_url: str) -> BotApiEmulator | None:
+        """The emulator in this process whose ``base_url`` this is, if one is serving."""
+        return cls._serving.get(base_url)
+
+    @contextlib.contextmanager
+    def watching_bot(self, done_with: Callable[[int], bool]) -> Iterator[Callable[[], None]]:
+        """While inside, ``wait_until_quiet`` asks the bot rather than listening for silence:
+        ``done_with(update_id)`` says whether the bot has finished with an update it was handed
+        (handled it, skipped it, or has no more to do for it). Yields the function the bot
+        calls whenever that may have changed (it wakes the waiting tests).
+
+        Begin before the bot first polls and end after it stops; a bot run in another process,
+        or a second bot watched at the same time, leaves ``wait_until_quiet`` to silence. The
+        emulator imports nothing of the bot's: the bot's side is handed in."""
+        self._watches.append(done_with)
+        self._handed_while_watched.clear()
+        try:
+            yield self._notify_soon
+        finally:
+            self._watches.remove(done_with)
+            self._handed_while_watched.clear()
+            self._notify_soon()
+
+    @property
+    def _watched_bot(self) -> Callable[[int], bool] | None:
+        return self._watches[0] if len(self._watches) == 1 else None
+
+    def _updates_not_done(self) -> list[int]:
+        done_with = self._watched_bot
+        if done_with is None:
+            return []
+        return sorted(i for i in self._handed_while_watched if not done_with(i))
+
+    def _bot_done_with(self, chat_id: int) -> bool:
+        """Whether the watched bot (if any) finished every update it was handed and has no call
+        about ``chat_id`` unanswered."""
+        done_with = self._watched_bot
+        if done_with is None:
+            return True
+        if self._calls_in_flight[chat_id]:
+            return False
+        return all(done_with(update_id) for update_id in self._handed_while_watched)
+
     # -- waiting / waking ---------------------------------------------------------------------
 
     async def _wait_for(self, predicate: Callable[[], bool], timeout: float) -> None:
@@ -1865,7 +1959,27 @@ class BotApiEmulator:
             self.calls.append((method, raw))
             return self._count_error(error)
         self.calls.append((method, params))
+        chat = params.get("chat_id")
+        if not isinstance(chat, int):
+            return await self._answer(request, method, handler, params, arrived)
+        self._calls_in_flight[chat] += 1
+        try:
+            return await self._answer(request, method, handler, params, arrived)
+        finally:
+            self._calls_in_flight[chat] -= 1
+            if not self._calls_in_flight[chat]:
+                del self._calls_in_flight[chat]
+            self._notify_soon()
 
+    async def _answer(
+        self,
+        request: web.Request,
+        method: str,
+        handler: _Handler,
+        params: Params,
+        arrived: float,
+    ) -> web.StreamResponse:
+        """Run a method whose parameters were read: its faults, its handler, its reply."""
         delay = self.faults._take_delay(method)
         try:
             fault = self.faults._take_fault(method)
@@ -2518,6 +2632,8 @@ class BotApiEmulator:
         batch = self._updates[:limit]
         if batch:
             self._delivered_up_to = max(self._delivered_up_to, batch[-1]["update_id"])
+            if self._watches:
+                self._handed_while_watched.update(update["update_id"] for update in batch)
         return batch
 
     async def _get_updates(self, params: Params, request: web.Request) -> list[dict[str, Any]]:

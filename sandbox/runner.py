@@ -9,6 +9,7 @@ and a token made up for this run.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -68,8 +69,23 @@ def sandbox_settings(
 async def running_bot(
     settings: Settings, clock: Clock | None = None
 ) -> AsyncIterator[KindlingApplication]:
-    """Start the real Application as ``run_polling`` does, and stop it in the reverse order."""
+    """Start the real Application as ``run_polling`` does, and stop it in the reverse order.
+
+    Against an emulator serving in this process, the emulator watches the bot while it runs
+    (``BotApiEmulator.watching_bot``): waiting for the bot to finish asks the bot instead of
+    listening for silence."""
     application = build_application(settings, clock=clock)
+    emulator = BotApiEmulator.serving_at(settings.telegram_api_base_url)
+    with contextlib.ExitStack() as watch:
+        if emulator is not None:
+            in_hand = application.updates_in_hand
+            in_hand.on_change = watch.enter_context(emulator.watching_bot(in_hand.done_with))
+        async with _started(application):
+            yield application
+
+
+@asynccontextmanager
+async def _started(application: KindlingApplication) -> AsyncIterator[None]:
     await application.initialize()
     try:
         if application.post_init:
@@ -80,7 +96,7 @@ async def running_bot(
         )
         await application.start()
         try:
-            yield application
+            yield
         finally:
             if application.updater.running:
                 await application.updater.stop()

@@ -4,6 +4,11 @@ Every test that uses a database (through ``database``, ``settings`` or ``bot``) 
 SQLite file and on a fresh database of a real PostgreSQL server that the run starts itself
 (sandbox/postgres_server.py). ``--backend sqlite`` (or ``postgres``) runs one pass only; a
 test marked ``sqlite_only`` is about the SQLite file itself (its bytes, locks or pages).
+
+Each test is also marked with its kind, from where it lives (``KINDS`` below), so that ``-m``
+picks the fast ones (README, "Running the tests"): ``unit`` (no bot running), ``e2e`` (the
+real bot in this process, through the emulator), ``process`` (starts the bot or another
+program as a process of its own) or ``browser`` (drives Chromium).
 """
 
 from __future__ import annotations
@@ -26,6 +31,65 @@ from sandbox.postgres_server import LocalPostgres
 from storage.repository import Repository
 from storage.target import Backend, DatabaseTarget
 from tests.harness import make_settings, open_repository, running_bot
+
+# Where each kind of test lives, checked in this order; any other test is ``e2e``. A new test
+# that starts a process or a browser outside these files is named here too (a file, or a file's
+# test).
+KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "browser",
+        ("tests/sandbox_web/test_browser.py", "tests/sandbox_web/test_first_week.py"),
+    ),
+    (
+        "process",
+        (
+            "tests/faults/test_crashes.py",
+            "tests/faults/test_database.py",
+            "tests/faults/test_failover_load.py",
+            "tests/faults/test_health.py",
+            "tests/faults/test_inbox_crashes.py",
+            "tests/faults/test_standby.py",
+            "tests/faults/test_start_up.py",
+            "tests/faults/test_two_instances.py",
+            "tests/faults/test_webhook.py",
+            "tests/e2e/test_restart.py",
+            "tests/privacy/test_backup.py::test_backup_command_while_the_bot_runs",
+            "tests/privacy/test_backup.py::"
+            "test_on_postgres_the_backup_command_runs_pg_dump_and_restores_whole",
+            "tests/privacy/test_encryption.py::"
+            "test_the_wrong_key_is_refused_in_one_line_and_nothing_is_written",
+            "tests/privacy/test_encryption.py::test_keygen_prints_a_fresh_usable_key",
+            "tests/privacy/test_encryption.py::"
+            "test_without_a_key_the_bot_runs_and_says_texts_are_unencrypted",
+            "tests/sandbox/test_emulator.py::test_cli_prints_base_url",
+            "tests/sandbox_web/test_cli.py",
+            "tests/scheduler/test_crash.py::test_killed_between_claim_and_send_never_sends_twice",
+            "tests/unit/test_database_url.py::test_an_unreachable_server_is_one_line",
+            "tests/unit/test_database_url.py::"
+            "test_a_database_or_user_that_does_not_exist_is_one_line",
+            "tests/unit/test_settings.py::test_bad_settings_give_one_clear_line",
+            "tests/unit/test_settings.py::test_an_unreadable_database_is_one_line_and_left_alone",
+        ),
+    ),
+    ("unit", ("tests/unit/", "tests/recap/", "tests/storage/")),
+)
+
+
+def kind_of(nodeid: str) -> str:
+    """``unit``, ``e2e``, ``process`` or ``browser``: the kind of the test with this id."""
+    for kind, places in KINDS:
+        for place in places:
+            if place.endswith("/") and nodeid.startswith(place):
+                return kind
+            if nodeid == place or nodeid.startswith((f"{place}::", f"{place}[")):
+                return kind
+    return "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(kind_of(item.nodeid))
+
 
 # A Wednesday morning in late November, far from any daylight-saving change in either
 # hemisphere unless a test moves it there on purpose.
