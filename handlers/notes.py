@@ -35,6 +35,7 @@ from bot.kept_notes import person_zone
 from bot.locales import sender_locale
 from bot.recap.labels import is_crisis_flagged
 from bot.services import Services, services
+from bot.update_keys import current_update_key
 from handlers.entry_text import (
     NOT_WORDS,
     WORDS,
@@ -94,7 +95,13 @@ async def keep(update: Update, context: ContextTypes.DEFAULT_TYPE, words: str) -
     await svc.repo.ensure_person(chat_id, now)
     # The crisis check answered these words (or others today): kept, never offered back.
     may_give_back = not await is_tender(svc, chat_id)
-    await svc.repo.add_note(chat_id, words, now, may_give_back=may_give_back)
+    await svc.repo.add_note(
+        chat_id,
+        words,
+        now,
+        may_give_back=may_give_back,
+        update_key=current_update_key("note"),
+    )
     drop_draft(context)
     await context.bot.send_message(
         chat_id, svc.ui("notes.kept" if may_give_back else "notes.kept_quietly")

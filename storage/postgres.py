@@ -597,10 +597,11 @@ class PostgresRepository(Repository):
         *,
         from_entry: int | None = None,
         may_give_back: bool = True,
+        update_key: str | None = None,
     ) -> Note | None:
         row = await self._fetchone(
-            "INSERT INTO notes (chat_id, text, created_at, from_entry, may_give_back) "
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (from_entry) DO NOTHING "
+            "INSERT INTO notes (chat_id, text, created_at, from_entry, may_give_back, update_key) "
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING "
             f"RETURNING {_NOTE_COLUMNS}",
             (
                 chat_id,
@@ -608,6 +609,7 @@ class PostgresRepository(Repository):
                 to_instant(now),
                 from_entry,
                 may_give_back,
+                update_key,
             ),
         )
         return self._note_from(row) if row else None

@@ -69,4 +69,9 @@ class PostgresInbox(Inbox):
                 "WHERE update_key IS NOT NULL AND created_at < %s",
                 (before,),
             )
+            await conn.execute(
+                "UPDATE notes SET update_key = NULL "
+                "WHERE update_key IS NOT NULL AND created_at < %s",
+                (before,),
+            )
             return cursor.rowcount

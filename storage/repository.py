@@ -190,8 +190,10 @@ class Repository(ABC):
         *,
         from_entry: int | None = None,
         may_give_back: bool = True,
+        update_key: str | None = None,
     ) -> Note | None:
-        """Keep a note; None (and nothing new) when the note of ``from_entry`` is kept already."""
+        """Keep a note; None (and nothing new) when the note of ``from_entry``, or the one
+        written in the update ``update_key``, is kept already."""
 
     @abstractmethod
     async def list_notes(self, chat_id: int) -> list[Note]:

@@ -615,12 +615,14 @@ class SqliteRepository(Repository):
         *,
         from_entry: int | None = None,
         may_give_back: bool = True,
+        update_key: str | None = None,
     ) -> Note | None:
         async with (
             self._lock,
             self.db.execute(
-                "INSERT INTO notes (chat_id, text, created_at, from_entry, may_give_back) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (from_entry) DO NOTHING "
+                "INSERT INTO notes "
+                "(chat_id, text, created_at, from_entry, may_give_back, update_key) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
                 f"RETURNING {self._NOTE_COLUMNS}",
                 (
                     chat_id,
@@ -628,6 +630,7 @@ class SqliteRepository(Repository):
                     to_epoch(now),
                     from_entry,
                     int(may_give_back),
+                    update_key,
                 ),
             ) as cursor,
         ):

@@ -82,4 +82,9 @@ class SqliteInbox(Inbox):
                 "WHERE update_key IS NOT NULL AND created_at < ?",
                 (before,),
             )
+            await db.execute(
+                "UPDATE notes SET update_key = NULL "
+                "WHERE update_key IS NOT NULL AND created_at < ?",
+                (before,),
+            )
         return forgotten

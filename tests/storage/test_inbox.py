@@ -121,3 +121,17 @@ async def test_payloads_are_sealed_at_rest_and_cleared_when_done(
         assert raw and all(isinstance(p, str) and "secret" not in p for (p,) in raw)
         await done(repo, 1)
         assert raw_query(database, "SELECT payload FROM inbox") == [(None,)]
+
+
+async def test_a_note_written_twice_by_one_update_is_kept_once(repo: Repository) -> None:
+    await repo.ensure_person(7, NOW)
+    first = await repo.add_note(7, "be kind to yourself", NOW, update_key="4242:11:note")
+    again = await repo.add_note(7, "be kind to yourself", NOW, update_key="4242:11:note")
+    assert first is not None and again is None
+    unkeyed = await repo.add_note(7, "be kind to yourself", NOW)
+    assert unkeyed is not None and unkeyed.id != first.id
+    assert [n.id for n in await repo.list_notes(7)] == [unkeyed.id, first.id]
+    # Forgotten with the done updates, as an entry's key is.
+    await repo.inbox.prune(NOW + KEEP_DONE + timedelta(days=1))
+    later = await repo.add_note(7, "rest", NOW, update_key="4242:11:note")
+    assert later is not None
