@@ -46,10 +46,10 @@ from handlers.entry_text import (
     shorten,
 )
 from handlers.flow import END, Flow
+from handlers.groups import HandlerGroup
 from handlers.tender import is_tender
 from storage.models import EntryKind, Note
 
-GROUP = 10
 FLOW = "note"
 TEXT = 0
 PAGE_SIZE = 5
@@ -271,5 +271,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             TEXT: [MessageHandler(WORDS, receive_text), MessageHandler(NOT_WORDS, not_words)],
         },
     )
-    application.add_handler(flow, group=GROUP)
-    application.add_handler(CallbackQueryHandler(notes_button, pattern=BUTTON_PATTERN), group=GROUP)
+    application.add_handler(flow, group=HandlerGroup.NOTES)
+    application.add_handler(
+        CallbackQueryHandler(notes_button, pattern=BUTTON_PATTERN), group=HandlerGroup.NOTES
+    )

@@ -64,11 +64,10 @@ from handlers.entry_text import (
     visible_text,
 )
 from handlers.flow import END, Flow, flows
+from handlers.groups import HandlerGroup
 from handlers.tender import is_tender
 from storage.models import EntryKind, OfferedNote, OfferStatus
 
-GROUP = 12  # the offer flow
-GROUP_COMMANDS = 50  # /offered, /review and their buttons, with the other plain commands
 FLOW = "offer"
 TEXT = 0
 PAGE_SIZE = 5
@@ -412,7 +411,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             ],
         },
     )
-    application.add_handler(flow, group=GROUP)
+    application.add_handler(flow, group=HandlerGroup.OFFER)
     application.add_handlers(
         [
             CommandHandler("offered", offered_command),
@@ -420,5 +419,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CallbackQueryHandler(offered_button, pattern=OFFERED_PATTERN),
             CallbackQueryHandler(review_button, pattern=REVIEW_PATTERN),
         ],
-        group=GROUP_COMMANDS,
+        group=HandlerGroup.COMMANDS,
     )

@@ -24,10 +24,9 @@ from bot.formatting import show_time
 from bot.locales import sender_locale
 from bot.services import services
 from handlers.entry_text import close_keyboard
+from handlers.groups import HandlerGroup
 from scheduler.timecalc import is_valid_zone, local_date_of
 from storage.models import Delivery, DeliveryKind, DeliveryStatus, Person
-
-GROUP = 80
 
 # "Later" brings the prompt back once, this long after the press.
 PROMPT_AGAIN_AFTER = timedelta(hours=2)
@@ -149,5 +148,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CallbackQueryHandler(later, pattern=LATER_PATTERN),
             CallbackQueryHandler(skip_today, pattern=SKIP_PATTERN),
         ],
-        group=GROUP,
+        group=HandlerGroup.PROMPT_BUTTONS,
     )
