@@ -63,7 +63,7 @@ async def answer_without_a_chat(update: Update, context: ContextTypes.DEFAULT_TY
     log.info("update ignored reason=no_chat update_id=%s", update.update_id)
     if update.callback_query is not None:
         with contextlib.suppress(BadRequest):
-            await update.callback_query.answer(services(context).ui("common.expired_button"))
+            await update.callback_query.answer(services(context).ui("common.expired_button_toast"))
 
 
 async def dataless_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -74,7 +74,7 @@ async def dataless_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if query is None or query.data:
         return
     with contextlib.suppress(BadRequest):
-        await query.answer(services(context).ui("common.expired_button"))
+        await query.answer(services(context).ui("common.expired_button_toast"))
     raise ApplicationHandlerStop
 
 
@@ -146,7 +146,7 @@ async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     # answer: then there is nothing left to say, and no reason to apologise either.
     with contextlib.suppress(BadRequest):
         await update.callback_query.answer(  # type: ignore[union-attr]
-            services(context).ui("common.expired_button")
+            services(context).ui("common.expired_button_toast")
         )
 
 

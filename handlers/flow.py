@@ -263,12 +263,12 @@ async def keep_set_aside(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message_id = query.message.message_id if query.message is not None else None
     if not isinstance(aside, dict) or aside.get("message_id") != message_id:
         # Kept already, or set aside again since (only the newest waits): nothing to keep here.
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         return
     draft = aside["draft"]
     flow = next((f for f in flows(context.application) if f.name == draft.get("flow")), None)
     if flow is None or flow.keep_words is None:
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         return
     await query.answer()
     await flow.keep_words(svc, chat.id, draft)

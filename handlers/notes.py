@@ -125,7 +125,7 @@ async def keep_from_setback(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         or not isinstance(friend, str)
         or not friend.strip()
     ):
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         return
     note = await svc.repo.add_note(
         chat_id, friend, svc.clock.now(), from_entry=entry.id, may_give_back=True

@@ -111,7 +111,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         or is_crisis_flagged(entry)
         or not offering_open(svc)
     ):
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         return END
     if any(n.from_entry == entry.id for n in await svc.repo.list_offered_notes(chat_id)):
         await query.answer(svc.ui("others.already_offered"))
@@ -387,7 +387,7 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert query is not None and query.data is not None
     svc = services(context)
     if not is_operator(svc, update.effective_chat.id):  # type: ignore[union-attr]
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         raise ApplicationHandlerStop
     approved = query.data.startswith(CB_APPROVE)
     note_id = int(query.data.rsplit(":", 1)[1])

@@ -127,7 +127,7 @@ async def pick_place(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     assert query is not None and query.data is not None
     chosen = chosen_place(context, query.data)
     if chosen is None:  # from an older question: its places are no longer the ones offered
-        await query.answer(services(context).ui("common.expired_button"))
+        await query.answer(services(context).ui("common.expired_button_toast"))
         return ZONE
     await query.answer()
     await query.edit_message_reply_markup(reply_markup=None)

@@ -87,7 +87,7 @@ async def later(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert query is not None
     found = await _pressed_prompt(update, context)
     if found is None:
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         raise ApplicationHandlerStop
     person, day, prompt = found
     zone = ZoneInfo(person.time_zone or "UTC")
@@ -119,7 +119,7 @@ async def skip_today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     assert query is not None
     found = await _pressed_prompt(update, context)
     if found is None:
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         raise ApplicationHandlerStop
     person, day, _ = found
     now = svc.clock.now()

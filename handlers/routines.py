@@ -127,7 +127,7 @@ async def answer_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     try:
         day = date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:]))
     except ValueError:  # forged data: not a real date
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         raise ApplicationHandlerStop from None
     if person is None or not person.routines_enabled:
         await query.answer(svc.ui("routines_check.off_toast"))

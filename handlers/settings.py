@@ -222,7 +222,7 @@ async def _take_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
 
 async def _refuse_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A well-formed button whose value isn't valid (forged or out of date): change nothing."""
-    await update.callback_query.answer(services(context).ui("common.expired_button"))  # type: ignore[union-attr]
+    await update.callback_query.answer(services(context).ui("common.expired_button_toast"))  # type: ignore[union-attr]
 
 
 def _value(data: str) -> str:

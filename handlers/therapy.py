@@ -34,7 +34,7 @@ async def mark(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     entry_id = int(query.data.removeprefix(CB_MARK))
     if not await svc.repo.mark_for_therapy(chat_id, entry_id, True):
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         raise ApplicationHandlerStop
     await query.answer(svc.ui("therapy.marked"))
     await drop_button(update, CB_MARK)
