@@ -1,7 +1,7 @@
 """Every handler of the bot, registered in one place so precedence is visible.
 
-Groups, lowest first: the private-chat gate (-10); one group per conversation flow (1..49);
-plain commands (50); catch-alls for whatever nothing else took (100).
+The groups, lowest first, are named in `handlers.groups.HandlerGroup`: the gates, one group per
+conversation flow, the plain commands, and the catch-alls for whatever nothing else took.
 """
 
 from __future__ import annotations
@@ -35,19 +35,19 @@ from handlers import (
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     common.register(application)
-    person_locale.register(application)  # -7: the locale kept from every message or tap
-    flow.register(application)  # -6: flows left unfinished are forgotten first
-    for privacy in (flood, delete, export):  # groups -8, 9, 50
+    person_locale.register(application)  # LOCALE: kept from every message or tap
+    flow.register(application)  # FORGET_IDLE: flows left unfinished are forgotten first
+    for privacy in (flood, delete, export):  # FLOOD, DELETE, COMMANDS
         privacy.register(application)
     onboarding.register(application)
     settings.register(application)
-    prompt_buttons.register(application)  # 80
-    for recap in (week, routines):  # 8, 50
+    prompt_buttons.register(application)  # PROMPT_BUTTONS
+    for recap in (week, routines):  # WEEK, COMMANDS
         recap.register(application)
-    for practice in (practice_win, practice_setback, reflect, journal, prompt_reply):  # 2,3,4,5,90
+    for practice in (practice_win, practice_setback, reflect, journal, prompt_reply):
         practice.register(application)
-    notes.register(application)  # 10
-    offered.register(application)  # 12; 50 (/offered, /review)
-    therapy.register(application)  # 11
-    for hard_moments in (pause, safety):  # 7; -5 (crisis check) and 50 (/resume)
+    notes.register(application)  # NOTES
+    offered.register(application)  # OFFER; COMMANDS (/offered, /review)
+    therapy.register(application)  # THERAPY
+    for hard_moments in (pause, safety):  # PAUSE; CRISIS and COMMANDS (/resume)
         hard_moments.register(application)

@@ -22,15 +22,11 @@ from telegram.ext import (
 )
 
 from bot.services import services
+from handlers.groups import HandlerGroup
 from handlers.tender import is_tender
 from storage.errors import DatabaseGoneError
 
 log = logging.getLogger(__name__)
-
-# Handler groups, in the order an update meets them.
-GROUP_GATE = -10
-GROUP_COMMANDS = 50
-GROUP_CATCH_ALL = 100
 
 # Most people never need to be told twice; this bounds the memory a flood of groups could take.
 MAX_GROUPS_REMEMBERED = 10_000
@@ -67,7 +63,7 @@ async def answer_without_a_chat(update: Update, context: ContextTypes.DEFAULT_TY
     log.info("update ignored reason=no_chat update_id=%s", update.update_id)
     if update.callback_query is not None:
         with contextlib.suppress(BadRequest):
-            await update.callback_query.answer(services(context).ui("common.expired_button"))
+            await update.callback_query.answer(services(context).ui("common.expired_button_toast"))
 
 
 async def dataless_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -78,7 +74,7 @@ async def dataless_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if query is None or query.data:
         return
     with contextlib.suppress(BadRequest):
-        await query.answer(services(context).ui("common.expired_button"))
+        await query.answer(services(context).ui("common.expired_button_toast"))
     raise ApplicationHandlerStop
 
 
@@ -150,7 +146,7 @@ async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     # answer: then there is nothing left to say, and no reason to apologise either.
     with contextlib.suppress(BadRequest):
         await update.callback_query.answer(  # type: ignore[union-attr]
-            services(context).ui("common.expired_button")
+            services(context).ui("common.expired_button_toast")
         )
 
 
@@ -189,14 +185,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(TypeHandler(Update, private_only), group=GROUP_GATE)
-    application.add_handler(TypeHandler(Update, dataless_button), group=GROUP_GATE + 1)
+    application.add_handler(TypeHandler(Update, private_only), group=HandlerGroup.GATE)
+    application.add_handler(
+        TypeHandler(Update, dataless_button), group=HandlerGroup.DATALESS_BUTTON
+    )
     application.add_handlers(
         [
             CommandHandler("help", help_command),
             CommandHandler("cancel", nothing_to_cancel),
         ],
-        group=GROUP_COMMANDS,
+        group=HandlerGroup.COMMANDS,
     )
     application.add_handlers(
         [
@@ -204,6 +202,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CallbackQueryHandler(expired_button),
             MessageHandler(filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED, stray_message),
         ],
-        group=GROUP_CATCH_ALL,
+        group=HandlerGroup.CATCH_ALL,
     )
     application.add_error_handler(on_error)

@@ -26,10 +26,10 @@ from bot.bot_api import KindlingBot
 from bot.persistence import ConversationStorePersistence
 from bot.services import services
 from handlers.flow import END, Flow, end_all_flows
+from handlers.groups import HandlerGroup
 
 log = logging.getLogger(__name__)
 
-GROUP = 9
 ASKED, SURE = range(2)
 
 CB_YES = "del:yes"
@@ -161,8 +161,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             SURE: [CallbackQueryHandler(erase, pattern=rf"^{CB_ERASE}\Z"), keep_button],
         },
     )
-    application.add_handler(flow, group=GROUP)
+    application.add_handler(flow, group=HandlerGroup.DELETE)
     # After the flow has ended (the tap comes once everything is erased): same group, next in line.
     application.add_handler(
-        CallbackQueryHandler(remove_recent_messages, pattern=rf"^{CB_CLEAN}\Z"), group=GROUP
+        CallbackQueryHandler(remove_recent_messages, pattern=rf"^{CB_CLEAN}\Z"),
+        group=HandlerGroup.DELETE,
     )

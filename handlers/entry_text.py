@@ -303,7 +303,7 @@ def from_live_message(draft: dict[str, Any], query: CallbackQuery) -> bool:
 
 async def refuse_button(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a button whose value we never offered (forged or stale), changing nothing."""
-    await query.answer(services(context).ui("common.expired_button"))
+    await query.answer(services(context).ui("common.expired_button_toast"))
 
 
 def recently_said(context: ContextTypes.DEFAULT_TYPE) -> list[str]:

@@ -31,13 +31,13 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes
 
 from bot.services import services
+from handlers.groups import HandlerGroup
 from scheduler.timecalc import is_valid_zone
 from storage.models import Entry, Person
 from storage.repository import Repository
 
 log = logging.getLogger(__name__)
 
-GROUP = 50
 SCHEMA_VERSION = 1
 PAGE_SIZE = 500
 
@@ -221,4 +221,4 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(CommandHandler("export", export), group=GROUP)
+    application.add_handler(CommandHandler("export", export), group=HandlerGroup.COMMANDS)

@@ -23,10 +23,9 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, Type
 
 from bot.safety import CrisisDetector, load_crisis_detector
 from bot.services import services
+from handlers.groups import HandlerGroup
 
 log = logging.getLogger(__name__)
-
-GROUP = -8
 
 # More than FLOOD_LIMIT updates within FLOOD_WINDOW is faster than anyone types or taps.
 FLOOD_WINDOW = timedelta(seconds=10)
@@ -119,4 +118,6 @@ async def guard(
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     detector = load_crisis_detector()
-    application.add_handler(TypeHandler(Update, partial(guard, detector=detector)), group=GROUP)
+    application.add_handler(
+        TypeHandler(Update, partial(guard, detector=detector)), group=HandlerGroup.FLOOD
+    )

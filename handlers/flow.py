@@ -39,13 +39,12 @@ from telegram.warnings import PTBUserWarning
 
 from bot.services import Services, services
 from handlers.entry_text import text_after_command, visible_text
+from handlers.groups import HandlerGroup
 
 # An unfinished flow is forgotten after this long, without another word to the person.
 IDLE_TIMEOUT_SECONDS = 30 * 60
 # In a person's user_data: when they last took a step in each flow they are in (POSIX seconds).
 FLOW_SEEN_KEY = "flow_seen"
-# Runs before the crisis check (-5) and every flow, after the private-chat and flood gates.
-GROUP_FORGET_IDLE = -6
 
 # In a person's user_data: the draft of a flow that ended before its words were kept, and the
 # message whose button keeps them. Only the newest is offered: one waiting choice, not a pile.
@@ -54,8 +53,6 @@ SET_ASIDE_KEY = "set_aside"
 # so "otherwise it's let go" holds, and nobody's words linger in the bot's own data.
 SET_ASIDE_SECONDS = 24 * 60 * 60
 CB_KEEP_SET_ASIDE = "flow:keep"
-# The same group as the plain commands: after every flow, so a tap on it is never a flow's step.
-GROUP_KEEP_SET_ASIDE = 50
 
 END = ConversationHandler.END
 
@@ -266,12 +263,12 @@ async def keep_set_aside(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message_id = query.message.message_id if query.message is not None else None
     if not isinstance(aside, dict) or aside.get("message_id") != message_id:
         # Kept already, or set aside again since (only the newest waits): nothing to keep here.
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         return
     draft = aside["draft"]
     flow = next((f for f in flows(context.application) if f.name == draft.get("flow")), None)
     if flow is None or flow.keep_words is None:
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         return
     await query.answer()
     await flow.keep_words(svc, chat.id, draft)
@@ -280,10 +277,12 @@ async def keep_set_aside(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    application.add_handler(TypeHandler(Update, forget_idle_flows), group=GROUP_FORGET_IDLE)
+    # Before the crisis check and every flow, after the private-chat and flood gates.
+    application.add_handler(TypeHandler(Update, forget_idle_flows), group=HandlerGroup.FORGET_IDLE)
     application.add_handler(
+        # With the plain commands: after every flow, so a tap on it is never a flow's step.
         CallbackQueryHandler(keep_set_aside, pattern=rf"^{CB_KEEP_SET_ASIDE}\Z"),
-        group=GROUP_KEEP_SET_ASIDE,
+        group=HandlerGroup.COMMANDS,
     )
 
 

@@ -40,11 +40,11 @@ from bot.recap.labels import REFLECT_QUESTIONS, reflect_answers, shown_kind
 from bot.services import Services, services
 from handlers.entry_text import drop_draft, fit_words, in_parts, shorten
 from handlers.flow import end_all_flows
+from handlers.groups import HandlerGroup
 from handlers.notes import journal_button as notes_button
 from scheduler.timecalc import is_valid_zone
 from storage.models import Entry, EntryKind, Person
 
-GROUP = 5
 PAGE_SIZE = 5
 # Each entry is shown up to this many characters (as Telegram counts them) on a page, so five
 # entries always fit in one message; an entry cut there has a "Read N" button that shows it
@@ -336,5 +336,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("journal", show_journal),
             CallbackQueryHandler(journal_button, pattern=PATTERN),
         ],
-        group=GROUP,
+        group=HandlerGroup.JOURNAL,
     )

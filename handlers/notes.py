@@ -47,10 +47,10 @@ from handlers.entry_text import (
     shorten,
 )
 from handlers.flow import END, Flow
+from handlers.groups import HandlerGroup
 from handlers.tender import is_tender
 from storage.models import EntryKind, Note
 
-GROUP = 10
 FLOW = "note"
 TEXT = 0
 PAGE_SIZE = 5
@@ -132,7 +132,7 @@ async def keep_from_setback(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         or not isinstance(friend, str)
         or not friend.strip()
     ):
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         return
     note = await svc.repo.add_note(
         chat_id, friend, svc.clock.now(), from_entry=entry.id, may_give_back=True
@@ -278,5 +278,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             TEXT: [MessageHandler(WORDS, receive_text), MessageHandler(NOT_WORDS, not_words)],
         },
     )
-    application.add_handler(flow, group=GROUP)
-    application.add_handler(CallbackQueryHandler(notes_button, pattern=BUTTON_PATTERN), group=GROUP)
+    application.add_handler(flow, group=HandlerGroup.NOTES)
+    application.add_handler(
+        CallbackQueryHandler(notes_button, pattern=BUTTON_PATTERN), group=HandlerGroup.NOTES
+    )

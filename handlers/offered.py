@@ -64,11 +64,10 @@ from handlers.entry_text import (
     visible_text,
 )
 from handlers.flow import END, Flow, flows
+from handlers.groups import HandlerGroup
 from handlers.tender import is_tender
 from storage.models import EntryKind, OfferedNote, OfferStatus
 
-GROUP = 12  # the offer flow
-GROUP_COMMANDS = 50  # /offered, /review and their buttons, with the other plain commands
 FLOW = "offer"
 TEXT = 0
 PAGE_SIZE = 5
@@ -112,7 +111,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         or is_crisis_flagged(entry)
         or not offering_open(svc)
     ):
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         return END
     if any(n.from_entry == entry.id for n in await svc.repo.list_offered_notes(chat_id)):
         await query.answer(svc.ui("others.already_offered"))
@@ -388,7 +387,7 @@ async def review_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert query is not None and query.data is not None
     svc = services(context)
     if not is_operator(svc, update.effective_chat.id):  # type: ignore[union-attr]
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         raise ApplicationHandlerStop
     approved = query.data.startswith(CB_APPROVE)
     note_id = int(query.data.rsplit(":", 1)[1])
@@ -412,7 +411,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             ],
         },
     )
-    application.add_handler(flow, group=GROUP)
+    application.add_handler(flow, group=HandlerGroup.OFFER)
     application.add_handlers(
         [
             CommandHandler("offered", offered_command),
@@ -420,5 +419,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CallbackQueryHandler(offered_button, pattern=OFFERED_PATTERN),
             CallbackQueryHandler(review_button, pattern=REVIEW_PATTERN),
         ],
-        group=GROUP_COMMANDS,
+        group=HandlerGroup.COMMANDS,
     )

@@ -30,12 +30,12 @@ from bot.services import services
 from bot.zone_lookup import ZoneMatch, look_up_zone
 from handlers.entry_text import NOT_WORDS, WORDS
 from handlers.flow import END, Flow
+from handlers.groups import HandlerGroup
 from handlers.place_choice import PLACE_NUMBERS, chosen_place, forget_places, place_question
 from scheduler.plan import schedule_fields
 from scheduler.timecalc import is_valid_zone, parse_local_time
 from storage.models import Person
 
-GROUP = 1
 ZONE, TIME = range(2)
 
 PROMPT_TIMES = ("07:00", "08:00", "09:00", "12:30", "18:00", "20:00", "21:30")
@@ -127,7 +127,7 @@ async def pick_place(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     assert query is not None and query.data is not None
     chosen = chosen_place(context, query.data)
     if chosen is None:  # from an older question: its places are no longer the ones offered
-        await query.answer(services(context).ui("common.expired_button"))
+        await query.answer(services(context).ui("common.expired_button_toast"))
         return ZONE
     await query.answer()
     await query.edit_message_reply_markup(reply_markup=None)
@@ -240,4 +240,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             ],
         },
     )
-    application.add_handler(flow, group=GROUP)
+    application.add_handler(flow, group=HandlerGroup.ONBOARDING)

@@ -61,6 +61,7 @@ from handlers.entry_text import (
     start_draft,
 )
 from handlers.flow import END, Flow
+from handlers.groups import HandlerGroup
 from handlers.settings import show_when
 from scheduler.plan import schedule_fields
 from scheduler.timecalc import is_valid_zone
@@ -68,7 +69,6 @@ from storage.models import QUIET_UNTIL_TURNED_BACK_ON, Person
 
 log = logging.getLogger(__name__)
 
-GROUP = 7
 # A note given back above the menu is quoted whole, so only one that leaves it room is chosen.
 NOTE_MAX_CHARS = 3800
 FLOW = "pause"
@@ -697,4 +697,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         },
     )
     timers.flow = flow
-    application.add_handler(flow, group=GROUP)
+    application.add_handler(flow, group=HandlerGroup.PAUSE)

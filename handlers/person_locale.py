@@ -20,10 +20,10 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.locales import sender_locale
 from bot.services import services
+from handlers.groups import HandlerGroup
 
 log = logging.getLogger(__name__)
 
-GROUP = -7
 
 # Beyond this many people the memory is emptied and filled again as they write: at worst one
 # read more per person.
@@ -54,4 +54,4 @@ async def keep_locale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(TypeHandler(Update, keep_locale), group=GROUP)
+    application.add_handler(TypeHandler(Update, keep_locale), group=HandlerGroup.LOCALE)

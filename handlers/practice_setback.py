@@ -61,12 +61,12 @@ from handlers.entry_text import (
     start_draft,
 )
 from handlers.flow import END, Flow
+from handlers.groups import HandlerGroup
 from handlers.notes import keep_button
 from handlers.tender import is_tender
 from handlers.therapy import mark_button
 from storage.models import Entry, EntryKind, NewEntry
 
-GROUP = 3
 FLOW = "setback"
 TEXT, FEELING, FRIEND, NEXT = range(4)
 
@@ -470,4 +470,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             ],
         },
     )
-    application.add_handler(flow, group=GROUP)
+    application.add_handler(flow, group=HandlerGroup.SETBACK)

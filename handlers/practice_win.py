@@ -51,10 +51,10 @@ from handlers.entry_text import (
     start_draft,
 )
 from handlers.flow import END, Flow
+from handlers.groups import HandlerGroup
 from handlers.offered import offer_button
 from storage.models import EntryKind, NewEntry
 
-GROUP = 2
 FLOW = "win"
 TEXT, KIND, RATING = range(3)
 
@@ -278,4 +278,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             ],
         },
     )
-    application.add_handler(flow, group=GROUP)
+    application.add_handler(flow, group=HandlerGroup.WIN)

@@ -24,10 +24,9 @@ from bot.formatting import show_time
 from bot.locales import sender_locale
 from bot.services import services
 from handlers.entry_text import close_keyboard
+from handlers.groups import HandlerGroup
 from scheduler.timecalc import is_valid_zone, local_date_of
 from storage.models import Delivery, DeliveryKind, DeliveryStatus, Person
-
-GROUP = 80
 
 # "Later" brings the prompt back once, this long after the press.
 PROMPT_AGAIN_AFTER = timedelta(hours=2)
@@ -88,7 +87,7 @@ async def later(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert query is not None
     found = await _pressed_prompt(update, context)
     if found is None:
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         raise ApplicationHandlerStop
     person, day, prompt = found
     zone = ZoneInfo(person.time_zone or "UTC")
@@ -120,7 +119,7 @@ async def skip_today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     assert query is not None
     found = await _pressed_prompt(update, context)
     if found is None:
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         raise ApplicationHandlerStop
     person, day, _ = found
     now = svc.clock.now()
@@ -149,5 +148,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CallbackQueryHandler(later, pattern=LATER_PATTERN),
             CallbackQueryHandler(skip_today, pattern=SKIP_PATTERN),
         ],
-        group=GROUP,
+        group=HandlerGroup.PROMPT_BUTTONS,
     )

@@ -29,9 +29,9 @@ from handlers.entry_text import (
     recently_said,
     remember_said,
 )
+from handlers.groups import HandlerGroup
 from storage.models import Delivery, EntryKind, NewEntry, Person
 
-GROUP = 90
 # A prompt stays open for an answer this long after it was sent: the evening of a morning
 # prompt, or the next morning of an evening one, but not the day after that.
 ANSWER_WINDOW = timedelta(hours=18)
@@ -109,5 +109,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             MessageHandler(private & WORDS, answer),
             MessageHandler(private & NOT_WORDS, answer_not_words),
         ],
-        group=GROUP,
+        group=HandlerGroup.PROMPT_REPLY,
     )

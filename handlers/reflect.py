@@ -52,10 +52,10 @@ from handlers.entry_text import (
     start_draft,
 )
 from handlers.flow import END, Flow
+from handlers.groups import HandlerGroup
 from handlers.therapy import mark_button
 from storage.models import EntryKind, NewEntry
 
-GROUP = 4
 FLOW = "reflect"
 HEARD, INTEREST, STEADY, NOTE = range(4)
 
@@ -292,4 +292,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             ],
         },
     )
-    application.add_handler(flow, group=GROUP)
+    application.add_handler(flow, group=HandlerGroup.REFLECT)

@@ -32,12 +32,10 @@ from bot.content.ui import UiTexts
 from bot.recap import local_today
 from bot.services import Services, services
 from handlers.entry_text import close_keyboard
+from handlers.groups import HandlerGroup
 from storage.models import ROUTINE_PARTS, Person, RoutineAnswer, RoutineCheck
 
 log = logging.getLogger(__name__)
-
-# A plain command and its buttons; they stop here so the catch-alls never answer on top.
-GROUP = 50
 
 CB = "rtn"
 _ANSWERS = {
@@ -129,7 +127,7 @@ async def answer_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     try:
         day = date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:]))
     except ValueError:  # forged data: not a real date
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         raise ApplicationHandlerStop from None
     if person is None or not person.routines_enabled:
         await query.answer(svc.ui("routines_check.off_toast"))
@@ -162,10 +160,11 @@ async def answer_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
+    # A plain command and its buttons; they stop here so the catch-alls never answer on top.
     application.add_handlers(
         [
             CommandHandler("routines", routines_command),
             CallbackQueryHandler(answer_tapped, pattern=PATTERN),
         ],
-        group=GROUP,
+        group=HandlerGroup.COMMANDS,
     )

@@ -61,6 +61,7 @@ from bot.update_keys import current_update_key
 from handlers import pause
 from handlers.entry_text import DRAFT_KEY, clip_entry_text, text_after_command
 from handlers.flow import end_all_flows, flows
+from handlers.groups import HandlerGroup
 from handlers.prompt_reply import open_prompt
 from handlers.settings import show_when
 from handlers.tender import is_tender, mark_tender
@@ -69,8 +70,6 @@ from storage.models import CRISIS_TAG, EntryKind, NewEntry, Person
 
 log = logging.getLogger(__name__)
 
-GROUP_CRISIS = -5
-GROUP_RESUME = 50
 
 CB = "safety"
 ANSWERS = ("safe", "unsafe", "skip")
@@ -433,10 +432,10 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     detector = load_crisis_detector()
     words = (filters.TEXT | filters.CAPTION) & filters.ChatType.PRIVATE
     application.add_handler(
-        MessageHandler(words, partial(crisis_check, detector=detector)), group=GROUP_CRISIS
+        MessageHandler(words, partial(crisis_check, detector=detector)), group=HandlerGroup.CRISIS
     )
     application.add_handler(
         CallbackQueryHandler(safety_answer, pattern=rf"^{CB}:({'|'.join(ANSWERS)})\Z"),
-        group=GROUP_CRISIS,
+        group=HandlerGroup.CRISIS,
     )
-    application.add_handler(CommandHandler("resume", resume), group=GROUP_RESUME)
+    application.add_handler(CommandHandler("resume", resume), group=HandlerGroup.COMMANDS)

@@ -61,6 +61,7 @@ from bot.zone_lookup import ZoneMatch, look_up_zone
 from handlers.common import help_line
 from handlers.entry_text import close_buttons, visible_text
 from handlers.flow import END, Flow
+from handlers.groups import HandlerGroup
 from handlers.place_choice import PLACE_NUMBERS, chosen_place, forget_places, place_question
 from scheduler.plan import schedule_fields
 from scheduler.timecalc import Frequency, is_valid_zone, parse_local_time
@@ -68,7 +69,6 @@ from storage.models import QUIET_UNTIL_TURNED_BACK_ON, THERAPIST_ANSWERS, Person
 
 log = logging.getLogger(__name__)
 
-GROUP = 6
 (
     MENU,
     TIME,
@@ -222,7 +222,7 @@ async def _take_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
 
 async def _refuse_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A well-formed button whose value isn't valid (forged or out of date): change nothing."""
-    await update.callback_query.answer(services(context).ui("common.expired_button"))  # type: ignore[union-attr]
+    await update.callback_query.answer(services(context).ui("common.expired_button_toast"))  # type: ignore[union-attr]
 
 
 def _value(data: str) -> str:
@@ -1079,4 +1079,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             ],
         },
     )
-    application.add_handler(flow, group=GROUP)
+    application.add_handler(flow, group=HandlerGroup.SETTINGS)

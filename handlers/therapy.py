@@ -15,9 +15,9 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, ContextTypes
 
 from bot.services import Services, services
+from handlers.groups import HandlerGroup
 from handlers.notes import drop_button
 
-GROUP = 11
 CB_MARK = "therapy:mark:"
 PATTERN = rf"^{CB_MARK}[0-9]{{1,18}}\Z"
 
@@ -34,7 +34,7 @@ async def mark(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     entry_id = int(query.data.removeprefix(CB_MARK))
     if not await svc.repo.mark_for_therapy(chat_id, entry_id, True):
-        await query.answer(svc.ui("common.expired_button"))
+        await query.answer(svc.ui("common.expired_button_toast"))
         raise ApplicationHandlerStop
     await query.answer(svc.ui("therapy.marked"))
     await drop_button(update, CB_MARK)
@@ -42,4 +42,4 @@ async def mark(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(CallbackQueryHandler(mark, pattern=PATTERN), group=GROUP)
+    application.add_handler(CallbackQueryHandler(mark, pattern=PATTERN), group=HandlerGroup.THERAPY)

@@ -38,12 +38,12 @@ from bot.recap.share import build_share_pdf
 from bot.services import services
 from handlers.entry_text import close_keyboard
 from handlers.flow import END, Flow
+from handlers.groups import HandlerGroup
 from handlers.share_sections import notes_section, therapy_section
 from storage.models import Person
 
 log = logging.getLogger(__name__)
 
-GROUP = 8
 PICK_WEEKS, ASK_WORDS = range(2)
 
 WEEK_CHOICES = (1, 2, 4)
@@ -214,4 +214,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             ],
         },
     )
-    application.add_handler(flow, group=GROUP)
+    application.add_handler(flow, group=HandlerGroup.WEEK)

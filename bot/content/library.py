@@ -382,9 +382,10 @@ def fresh_choice(options: Sequence[str], rng: Random, recent: Sequence[str]) -> 
 class _TelegramHtmlChecker(HTMLParser):
     """Records the first thing Telegram's HTML parse mode would reject."""
 
-    def __init__(self) -> None:
+    def __init__(self, allowed_tags: frozenset[str] = ALLOWED_TAGS) -> None:
         # convert_charrefs=False keeps '&' visible to us; entities are checked separately.
         super().__init__(convert_charrefs=False)
+        self.allowed_tags = allowed_tags
         self.open_tags: list[str] = []
         self.problem: str | None = None
 
@@ -393,8 +394,8 @@ class _TelegramHtmlChecker(HTMLParser):
             self.problem = problem
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in ALLOWED_TAGS:
-            allowed = ", ".join(f"<{t}>" for t in sorted(ALLOWED_TAGS))
+        if tag not in self.allowed_tags:
+            allowed = ", ".join(f"<{t}>" for t in sorted(self.allowed_tags))
             self._fail(f"tag <{tag}> is not allowed (only {allowed})")
         elif tag == "a":
             names = [name for name, _ in attrs]
@@ -438,12 +439,13 @@ class _TelegramHtmlChecker(HTMLParser):
         self._fail("<?...> instructions are not allowed")
 
 
-def html_problem(text: str) -> str | None:
-    """What Telegram's HTML parse mode would reject in `text`, or None if it is fine."""
+def html_problem(text: str, allowed_tags: frozenset[str] = ALLOWED_TAGS) -> str | None:
+    """What Telegram's HTML parse mode would reject in `text` (using only `allowed_tags`), or
+    None if it is fine."""
     for match in re.finditer("&", text):
         if not _ENTITY.match(text, match.start()):
             return "a bare & needs writing as &amp; (or use a valid entity like &lt;)"
-    checker = _TelegramHtmlChecker()
+    checker = _TelegramHtmlChecker(allowed_tags)
     checker.feed(text)
     checker.close()
     if checker.problem is None and checker.open_tags:
@@ -460,7 +462,8 @@ def _normalise_for_phrases(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _banned_phrase(text: str) -> str | None:
+def banned_phrase(text: str) -> str | None:
+    """The first banned phrase `text` uses (tags and case aside), or None."""
     normal = _normalise_for_phrases(text)
     for phrase, pattern in _BANNED_PATTERNS:
         if pattern.search(normal):
@@ -468,7 +471,7 @@ def _banned_phrase(text: str) -> str | None:
     return None
 
 
-def _is_emoji(char: str) -> bool:
+def is_emoji(char: str) -> bool:
     # "So" (other symbol) covers emoji pictographs; U+FE0F asks for emoji presentation.
     return unicodedata.category(char) == "So" or char == "\ufe0f"
 
@@ -528,14 +531,14 @@ class _StringChecks:
         problem = html_problem(text)
         if problem:
             self.fail(path, f"not valid Telegram HTML: {problem}")
-        phrase = _banned_phrase(text)
+        phrase = banned_phrase(text)
         if phrase:
             self.fail(path, f'uses the banned phrase "{phrase}" (see the style guide)')
         self.exclamations += text.count("!")
         if self.hard_moment:
             if "!" in text:
                 self.fail(path, "no exclamation marks in hard-moment content")
-            if any(_is_emoji(char) for char in text):
+            if any(is_emoji(char) for char in text):
                 self.fail(path, "no emoji in hard-moment content")
         elif self.exclamations > MAX_EXCLAMATIONS_PER_FILE:
             self.fail(path, f"more than {MAX_EXCLAMATIONS_PER_FILE} exclamation mark in this file")

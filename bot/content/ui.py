@@ -1,5 +1,6 @@
 """Loads the short interface texts (``ui.toml`` and one ``ui_<feature>.toml`` per feature),
-looked up by dotted key such as ``onboarding.welcome``."""
+looked up by dotted key such as ``onboarding.welcome``. Every text is checked as it loads
+(``bot.content.ui_checks``): a broken one stops start-up with a message naming its file and key."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bot.content.ui_checks import ui_text_problem
 
 CONTENT_DIR = Path(__file__).parent
 
@@ -25,7 +28,11 @@ def _flatten(file: str, prefix: str, table: dict[str, Any], into: dict[str, str]
         elif name in into:
             raise UiTextError(f"{file}: {name} is also defined in another ui file")
         else:
-            into[name] = value.strip()
+            text = value.strip()
+            problem = ui_text_problem(name, text)
+            if problem:
+                raise UiTextError(f"{file}: {name}: {problem}")
+            into[name] = text
 
 
 @dataclass(frozen=True, slots=True)

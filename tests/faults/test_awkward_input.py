@@ -369,7 +369,7 @@ async def test_a_press_on_an_inline_message_and_a_message_without_a_sender(
         page = await kai.expect("Nothing is kept here yet")
     assert kai.messages == [page]
     assert {answer.get("text") for answer in kai.answered_callbacks} == {
-        bot.services.ui("common.expired_button")
+        bot.services.ui("common.expired_button_toast")
     }
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
