@@ -15,8 +15,11 @@ import sys
 from collections.abc import Sequence
 
 from bot import cli_admin, sandbox_cli
+from bot.content.library import ContentError
+from bot.content.ui import UiTextError
 from bot.logs import configure_logging, redact_uncaught_exceptions
 from bot.roles import EXIT_ANOTHER_INSTANCE, run_process
+from bot.safety import CrisisPhrasesError
 from bot.settings import SettingsError, load_settings
 from storage.errors import StorageError
 
@@ -64,7 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return sandbox_cli.run(args)
         if args.command in cli_admin.COMMANDS:
             return cli_admin.run(args)
-    except (SettingsError, StorageError) as error:
+    except (SettingsError, StorageError, ContentError, UiTextError, CrisisPhrasesError) as error:
+        # A broken setting, database or content file (the message names the file and the
+        # entry): one plain line for whoever runs Kindling, never a traceback.
         print(f"kindling: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
