@@ -297,17 +297,23 @@ class SqliteRepository(Repository):
         self._file.check()  # removed or replaced under the bot: refused, not lost
         return self._db
 
+    # One statement is one hand-over to aiosqlite's thread, not three (execute, fetch, close):
+    # each hand-over wakes the thread and waits for the event loop again, and a reply makes
+    # several of these calls. The same statements, run the same way, under the same lock.
     async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        async with self._lock, self.db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        async with self._lock:
+            db = self.db
+            return await db._execute(_fetch_one, db._conn, sql, params)
 
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        async with self._lock, self.db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        async with self._lock:
+            db = self.db
+            return await db._execute(_fetch_all, db._conn, sql, params)
 
     async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self._lock, self.db.execute(sql, params) as cursor:
-            return cursor.rowcount
+        async with self._lock:
+            db = self.db
+            return await db._execute(_write_rows, db._conn, sql, params)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -949,3 +955,28 @@ class SqliteRepository(Repository):
     @property
     def inbox(self) -> Inbox:
         return self._inbox
+
+
+# -- run in aiosqlite's thread, each one statement from start to end ---------------------------
+def _fetch_one(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> Any:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
+def _fetch_all(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Any]:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _write_rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
