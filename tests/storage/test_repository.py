@@ -193,3 +193,15 @@ async def test_deleting_a_person_erases_every_row_about_them(repo: Repository) -
     assert list(await repo.conversations.load_conversations("win")) == ["[2, 2]"]
     assert list(await repo.conversations.load_blobs("user_data")) == [2]
     assert await repo.count_entries(2) == 1
+
+
+def test_aiosqlite_still_has_the_internals_one_trip_reads_use() -> None:
+    """storage/sqlite.py hands each statement to aiosqlite's thread in one trip through its
+    private ``_execute`` and ``_conn`` (pyproject pins the versions that have them): an upgrade
+    that drops them must fail here, not in a person's chat."""
+    import inspect
+
+    import aiosqlite
+
+    assert inspect.iscoroutinefunction(aiosqlite.Connection._execute)
+    assert "_conn" in inspect.getsource(aiosqlite.Connection.__init__)
