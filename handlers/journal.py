@@ -23,7 +23,6 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -38,6 +37,7 @@ from bot.formatting import escape, show_date
 from bot.locales import sender_locale
 from bot.recap.labels import REFLECT_QUESTIONS, reflect_answers, shown_kind
 from bot.services import Services, services
+from handlers.button_pages import replace_message, yes_or_keep
 from handlers.entry_text import drop_draft, fit_words, in_parts, shorten
 from handlers.flow import end_all_flows
 from handlers.groups import HandlerGroup
@@ -230,15 +230,11 @@ async def read_view(
 
 
 def confirm_keyboard(entry_id: int, page: int, ui: UiTexts) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    ui("journal.yes_delete_button"), callback_data=f"{CB_YES}{entry_id}:{page}"
-                ),
-                InlineKeyboardButton(ui("journal.keep_button"), callback_data=f"{CB_KEEP}{page}"),
-            ]
-        ]
+    return yes_or_keep(
+        ui("journal.yes_delete_button"),
+        f"{CB_YES}{entry_id}:{page}",
+        ui("journal.keep_button"),
+        f"{CB_KEEP}{page}",
     )
 
 
@@ -252,17 +248,6 @@ async def show_journal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     text, keyboard = await page_view(svc, chat.id, 0, sender_locale(update))
     await update.effective_message.reply_text(text, reply_markup=keyboard)  # type: ignore[union-attr]
     raise ApplicationHandlerStop
-
-
-async def replace_message(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest as exc:
-        # Pressing the page already shown changes nothing, and Telegram says so; that is fine.
-        if "not modified" not in exc.message.lower():
-            raise
 
 
 async def journal_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -36,6 +36,7 @@ from bot.locales import sender_locale
 from bot.recap.labels import is_crisis_flagged
 from bot.services import Services, services
 from bot.update_keys import current_update_key
+from handlers.button_pages import replace_message, yes_or_keep
 from handlers.entry_text import (
     NOT_WORDS,
     WORDS,
@@ -206,16 +207,6 @@ async def list_view(
     return "\n\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-async def replace_message(update: Update, text: str, keyboard: InlineKeyboardMarkup) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
-
-
 async def notes_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Keep a setback's words, list the notes, ask before deleting one, or delete it."""
     query = update.callback_query
@@ -246,18 +237,11 @@ async def notes_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             shown = svc.ui("notes.single_note", date=written, text=escape(words))
             return svc.ui("notes.confirm_delete", note=shown)
 
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        svc.ui("notes.yes_delete_button"),
-                        callback_data=f"{CB_YES}{note_id}:{page}",
-                    ),
-                    InlineKeyboardButton(
-                        svc.ui("notes.keep_it_button"), callback_data=f"{CB_LIST}{page}"
-                    ),
-                ]
-            ]
+        keyboard = yes_or_keep(
+            svc.ui("notes.yes_delete_button"),
+            f"{CB_YES}{note_id}:{page}",
+            svc.ui("notes.keep_it_button"),
+            f"{CB_LIST}{page}",
         )
         await replace_message(update, fit_words(confirmation, note.text), keyboard)
     else:  # "yes"

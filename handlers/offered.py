@@ -47,6 +47,7 @@ from bot.offer_check import MAX_OFFER_CHARS, check_offer, tidy_offer, too_long
 from bot.recap.labels import is_crisis_flagged
 from bot.safety import Level, load_crisis_detector
 from bot.services import Services, services
+from handlers.button_pages import replace_message, yes_or_keep
 from handlers.entry_text import (
     DRAFT_KEY,
     NOT_WORDS,
@@ -283,16 +284,6 @@ async def offered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     raise ApplicationHandlerStop
 
 
-async def replace_message(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
-
-
 async def offered_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Turn a page, ask before taking a sentence back, or take it back."""
     query = update.callback_query
@@ -320,18 +311,11 @@ async def offered_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             shown = svc.ui("others.single", date=when, text=escape(words))
             return svc.ui("others.confirm_withdraw", note=shown)
 
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        svc.ui("others.yes_withdraw_button"),
-                        callback_data=f"{CB_YES}{note_id}:{page}",
-                    ),
-                    InlineKeyboardButton(
-                        svc.ui("others.keep_button"), callback_data=f"{CB_LIST}{page}"
-                    ),
-                ]
-            ]
+        keyboard = yes_or_keep(
+            svc.ui("others.yes_withdraw_button"),
+            f"{CB_YES}{note_id}:{page}",
+            svc.ui("others.keep_button"),
+            f"{CB_LIST}{page}",
         )
         await replace_message(update, fit_words(confirmation, note.text), keyboard)
     else:  # "yes"
