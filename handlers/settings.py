@@ -949,37 +949,33 @@ async def trusted_contact_button(update: Update, context: ContextTypes.DEFAULT_T
 # --- routines check ------------------------------------------------------------------------
 
 
-async def routines_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """The one-tap routines check after the daily prompt, on or off."""
+async def _toggle(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, field: str, saved: str
+) -> int:
+    """An on/off setting from its button: saved, then the menu with ``saved.on_saved`` or
+    ``saved.off_saved`` said above it."""
     turn_on = _value(await _take_button(update, context)) == "on"
     person = await _person(update, context)
     if person is None:
         return END
-    person = await _save(context, person, routines_enabled=turn_on)
-    key = "settings.routines.on_saved" if turn_on else "settings.routines.off_saved"
+    person = await _save(context, person, **{field: turn_on})
+    key = f"{saved}.on_saved" if turn_on else f"{saved}.off_saved"
     return await show_menu(update, context, person, services(context).ui(key))
+
+
+async def routines_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The one-tap routines check after the daily prompt, on or off."""
+    return await _toggle(update, context, "routines_enabled", "settings.routines")
 
 
 async def counts_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """How many others practised the same thing this week: mentioned, or never."""
-    turn_on = _value(await _take_button(update, context)) == "on"
-    person = await _person(update, context)
-    if person is None:
-        return END
-    person = await _save(context, person, counts_enabled=turn_on)
-    key = "counts.on_saved" if turn_on else "counts.off_saved"
-    return await show_menu(update, context, person, services(context).ui(key))
+    return await _toggle(update, context, "counts_enabled", "counts")
 
 
 async def others_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """A sentence someone else on the path offered, now and then after a setback: or never."""
-    turn_on = _value(await _take_button(update, context)) == "on"
-    person = await _person(update, context)
-    if person is None:
-        return END
-    person = await _save(context, person, others_notes_enabled=turn_on)
-    key = "others.on_saved" if turn_on else "others.off_saved"
-    return await show_menu(update, context, person, services(context).ui(key))
+    return await _toggle(update, context, "others_notes_enabled", "others")
 
 
 # --- therapy (optional) --------------------------------------------------------------------
