@@ -39,6 +39,14 @@ def show_date(day: date, locale: str = DEFAULT_LOCALE, *, today: date | None = N
     return format_skeleton(skeleton, day, locale=locale).replace("\u202f", " ")
 
 
+def show_day_of(
+    instant: datetime, zone: ZoneInfo, now: datetime, locale: str = DEFAULT_LOCALE
+) -> str:
+    """The day ``instant`` fell on for someone in ``zone``, as ``show_date`` says it (with the
+    year when that day is not in this year, for them, now)."""
+    return show_date(instant.astimezone(zone).date(), locale, today=now.astimezone(zone).date())
+
+
 def show_weekday(weekday: int, locale: str = DEFAULT_LOCALE) -> str:
     """Monday is 0, as in ``datetime.weekday``."""
     return str(get_day_names("wide", locale=locale)[weekday])

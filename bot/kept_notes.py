@@ -15,7 +15,7 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.formatting import escape, show_date
+from bot.formatting import escape, show_day_of
 from bot.locales import locale_of
 from scheduler.timecalc import is_valid_zone, local_date_of, local_instant
 from storage.models import Note, Person
@@ -61,8 +61,7 @@ def choose_note(
 def note_text(svc: Services, note: Note, zone: ZoneInfo, locale: str) -> str:
     """'Words you wrote to yourself on <date>' (the date in ``locale``), then the note quoted
     exactly (HTML-escaped)."""
-    today = local_date_of(svc.clock.now(), zone)
-    written = show_date(local_date_of(note.created_at, zone), locale, today=today)
+    written = show_day_of(note.created_at, zone, svc.clock.now(), locale)
     return svc.ui("notes.given_back", date=written, text=escape(note.text))
 
 

@@ -30,7 +30,7 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.formatting import escape, show_date
+from bot.formatting import escape, show_day_of
 from bot.kept_notes import person_zone
 from bot.locales import sender_locale
 from bot.recap.labels import is_crisis_flagged
@@ -164,8 +164,7 @@ async def drop_button(update: Update, prefix: str) -> None:
 
 
 def show_note(svc: Services, note: Note, zone: ZoneInfo, locale: str, number: int) -> str:
-    today = svc.clock.now().astimezone(zone).date()
-    written = show_date(note.created_at.astimezone(zone).date(), locale, today=today)
+    written = show_day_of(note.created_at, zone, svc.clock.now(), locale)
     return svc.ui(
         "notes.list_entry",
         number=number,
@@ -232,8 +231,7 @@ async def notes_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         zone = person_zone(await svc.repo.get_person(chat_id))
 
         def confirmation(words: str) -> str:
-            today = svc.clock.now().astimezone(zone).date()
-            written = show_date(note.created_at.astimezone(zone).date(), locale, today=today)
+            written = show_day_of(note.created_at, zone, svc.clock.now(), locale)
             shown = svc.ui("notes.single_note", date=written, text=escape(words))
             return svc.ui("notes.confirm_delete", note=shown)
 

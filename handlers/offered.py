@@ -39,7 +39,7 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.formatting import escape, show_date
+from bot.formatting import escape, show_day_of
 from bot.kept_notes import person_zone
 from bot.locales import sender_locale
 from bot.notes_from_others import is_operator, offering_open
@@ -230,8 +230,7 @@ def status_words(svc: Services, note: OfferedNote) -> str:
 
 
 def written_on(svc: Services, note: OfferedNote, zone: ZoneInfo, locale: str) -> str:
-    today = svc.clock.now().astimezone(zone).date()
-    return show_date(note.offered_at.astimezone(zone).date(), locale, today=today)
+    return show_day_of(note.offered_at, zone, svc.clock.now(), locale)
 
 
 async def list_view(
